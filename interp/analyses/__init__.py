@@ -1,0 +1,1 @@
+"""Analyses: ``f(study) -> frozen dataclass of numpy arrays``, one module per plan section."""

@@ -1,0 +1,134 @@
+"""``python -m interp {data,train,study,bench}`` (also the ``interp`` console script).
+
+Bad input ends with one line ``interp: error: …`` naming the thing and the fix, exit status 2, and no results
+written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from interp.config import HORIZONS_HOURS, DataConfig, StudyConfig, TrainConfig
+from interp.errors import InterpError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _single_threaded()
+    try:
+        return args.run(args)
+    except InterpError as exc:
+        print(f"interp: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interp: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+
+
+def _single_threaded() -> None:
+    """One torch and BLAS thread: byte-identical results whatever the machine's core count."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(1)
+    threadpool_limits(1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m interp", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(required=True, metavar="{data,train,study,bench}")
+
+    data = sub.add_parser("data", help="write the embedded data as a CSV in the loader's format")
+    data.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    data.add_argument("--days", type=int, default=DataConfig.days)
+    data.add_argument("--seed", type=int, default=DataConfig.seed)
+    data.set_defaults(run=_data)
+
+    train = sub.add_parser("train", help="train one checkpoint (deterministic)")
+    train.add_argument("--horizon", required=True, type=int, choices=HORIZONS_HOURS, help="hours ahead")
+    train.add_argument("--model-type", default="cnn_lstm", choices=("cnn_lstm", "lstm"))
+    train.add_argument("--data", type=Path, help="your CSV (default: the embedded data)")
+    train.add_argument("--lookback", type=float, default=DataConfig.lookback_hours, help="hours (default 24)")
+    train.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    train.add_argument("--seed", type=int, default=TrainConfig.seed)
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
+    train.set_defaults(run=_train)
+
+    study = sub.add_parser("study", help="write the results tree (plots, metrics, gallery) without pytest")
+    study.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
+    source = study.add_mutually_exclusive_group()
+    source.add_argument("--checkpoint", type=Path, help="one cnn_lstm checkpoint (one horizon)")
+    source.add_argument("--checkpoint-dir", type=Path, help="folder with cnn_lstm_h{H}.pt (+ lstm_h{H}.pt)")
+    study.add_argument("--model", help="your model class, package.module:Class")
+    study.add_argument("--data", type=Path, help="your CSV (default: the embedded data)")
+    study.add_argument("--device", default="cpu")
+    study.add_argument("--tsne", action="store_true", help="also compute the slow t-SNE embedding")
+    study.add_argument("--out", type=Path, default=Path("results"), help="results root (default results/)")
+    study.set_defaults(run=_study)
+
+    bench = sub.add_parser("bench", help="time the floor, analyses and plots; peak RSS; Captum comparison")
+    bench.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
+    bench.set_defaults(run=_bench)
+    return parser
+
+
+def _data(args: argparse.Namespace) -> int:
+    from interp.data.csv import write_csv
+    from interp.data.synthetic import indoor_co2
+
+    path = write_csv(indoor_co2(days=args.days, seed=args.seed), args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from interp.suite import train_checkpoints
+
+    if args.out.suffix != ".pt":
+        from interp.errors import ConfigError
+
+        raise ConfigError(f"--out expects a .pt file. Found {str(args.out)!r}. Pass e.g. --out model_h24.pt.")
+    config = TrainConfig(epochs=args.epochs, seed=args.seed)
+    paths = train_checkpoints(args.out.parent, (args.horizon,), (args.model_type,), data=args.data,
+                              data_config=DataConfig(lookback_hours=args.lookback), train_config=config,
+                              quiet=args.quiet, names={(args.model_type, args.horizon): args.out.name})
+    print(f"wrote {paths[0]}")
+    return 0
+
+
+def _study(args: argparse.Namespace) -> int:
+    from interp.report import write_study
+    from interp.suite import Sources, load_study, provenance, validate_horizons
+
+    horizons = validate_horizons([args.horizon])
+    sources = Sources(data=args.data, model_class=args.model, device=args.device,
+                      study=StudyConfig(tsne=args.tsne),
+                      **({"checkpoint_dir": args.checkpoint_dir} if args.checkpoint_dir else {}))
+    if args.checkpoint is not None:
+        if len(horizons) != 1:
+            from interp.errors import ConfigError
+
+            raise ConfigError("--checkpoint studies one model, so expects --horizon 1 or --horizon 24. "
+                              "Found --horizon all. Add --horizon, or use --checkpoint-dir for both.")
+        sources = dataclasses.replace(sources, checkpoint=args.checkpoint)
+    studies = {h: load_study(sources, h) for h in horizons}
+    index = write_study(studies, args.out, provenance=provenance(studies))
+    print(f"open {index.resolve()}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from interp.bench import run_bench
+    from interp.suite import validate_horizons
+
+    return run_bench(validate_horizons([args.horizon]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Data: the embedded synthetic room, user CSVs, windows, splits, scaling and regimes."""

@@ -1,0 +1,276 @@
+"""Windowing, chronological splits, scaling and the Dataset container (DESIGN §3.3).
+
+Windows are cut with a stride of one step; the test split is the evaluation set, in time order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from interp.config import TARGET, DataConfig
+from interp.data.regimes import regime_of
+from interp.data.synthetic import indoor_co2
+from interp.errors import DataError
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Standardisation fitted on the training rows only.
+
+    Attributes
+    ----------
+    feature_names : tuple of str
+        Column order, length F.
+    mean, scale : np.ndarray
+        ``(F,)`` float64, in the features' own units (ppm for co2).
+    target_index : int
+        Position of the target in ``feature_names``.
+    """
+
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    target_index: int
+
+
+@dataclass(frozen=True)
+class Split:
+    """One chronological part of the windows, in time order.
+
+    Attributes
+    ----------
+    x : torch.Tensor
+        ``(N, lookback_steps, F)`` float32, model units.
+    y : torch.Tensor
+        ``(N, horizon_steps)`` float32, the target in model units.
+    t_last_input : np.ndarray
+        ``(N,)`` datetime64[ns]: timestamp of each window's last input step ("now").
+    t_target : np.ndarray
+        ``(N,)`` datetime64[ns]: timestamp of each window's last horizon step.
+    """
+
+    x: torch.Tensor
+    y: torch.Tensor
+    t_last_input: np.ndarray
+    t_target: np.ndarray
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Windows, splits, scaler and regimes for one horizon.
+
+    Attributes
+    ----------
+    train, val, test : Split
+        Chronological 70/15/15 parts with a gap of lookback + horizon steps between them.
+    feature_names : tuple of str
+    target : str
+    scaler : Scaler
+    resolution : pd.Timedelta
+        Step length of the data.
+    lookback_steps, horizon_steps : int
+    horizon_hours : float
+    regime_bounds : tuple of float
+        ppm bounds Low < b0 ≤ Medium < b1 ≤ High.
+    test_regimes : np.ndarray
+        ``(N_test,)`` int8 in {0, 1, 2}: regime of each test window's target at the last horizon step.
+    fingerprint : str
+        sha256 of the training frame (values and timestamps).
+    source : str
+        "embedded" or the path of the user's data.
+    """
+
+    train: Split
+    val: Split
+    test: Split
+    feature_names: tuple[str, ...]
+    target: str
+    scaler: Scaler
+    resolution: pd.Timedelta
+    lookback_steps: int
+    horizon_steps: int
+    horizon_hours: float
+    regime_bounds: tuple[float, float]
+    test_regimes: np.ndarray
+    fingerprint: str
+    source: str
+
+    @property
+    def n_features(self) -> int:
+        return len(self.feature_names)
+
+    @property
+    def steps_per_hour(self) -> float:
+        return pd.Timedelta(hours=1) / self.resolution
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.source == "embedded"
+
+    @property
+    def test_hours(self) -> np.ndarray:
+        """``(N_test,)`` int: hour of day (0–23) of each test window's last input step."""
+        return pd.DatetimeIndex(self.test.t_last_input).hour.to_numpy()
+
+    def to_ppm(self, y: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Convert target values from model units to ppm (any shape)."""
+        values = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
+        i = self.scaler.target_index
+        return values.astype(np.float64) * self.scaler.scale[i] + self.scaler.mean[i]
+
+
+def infer_resolution(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The most common step between consecutive timestamps (gaps are longer steps)."""
+    steps = pd.Series(np.diff(index.as_unit("ns").asi8))
+    return pd.Timedelta(int(steps.mode().min()), unit="ns")
+
+
+def hours_to_steps(hours: float, resolution: pd.Timedelta, what: str) -> int:
+    """Convert a duration in hours to a whole number of steps of ``resolution``.
+
+    Raises
+    ------
+    DataError
+        When ``hours`` is not a positive multiple of the resolution.
+    """
+    steps = pd.Timedelta(hours=hours) / resolution
+    if steps < 1 or abs(steps - round(steps)) > 1e-9:
+        raise DataError(
+            f"The {what} of {hours:g} h is not a whole number of {resolution} steps. "
+            f"Choose a {what} that is a multiple of the data's resolution."
+        )
+    return round(steps)
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """sha256 of a frame's timestamps, column names and float64 values."""
+    digest = hashlib.sha256()
+    digest.update(pd.DatetimeIndex(frame.index).as_unit("ns").asi8.tobytes())
+    digest.update("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(np.ascontiguousarray(frame.to_numpy(dtype=np.float64)).tobytes())
+    return digest.hexdigest()
+
+
+def make_dataset(
+    frame: pd.DataFrame,
+    horizon_hours: float,
+    config: DataConfig = DataConfig(),
+    *,
+    target: str = TARGET,
+    scaler: Scaler | None = None,
+    source: str = "embedded",
+) -> Dataset:
+    """Window a validated frame into chronological, scaled train/val/test splits.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Indexed by sorted, unique timestamps; numeric columns are the features in order (the target among
+        them). Missing rows are gaps: no window straddles one. ``frame.attrs["resolution"]`` (a Timedelta), when
+        present, is the step; otherwise it is inferred.
+    horizon_hours : float
+        Forecast horizon in hours; the window's targets are the next ``horizon_steps`` target values.
+    config : DataConfig
+        Lookback, split fractions and regime bounds.
+    target : str
+        Target column (ppm).
+    scaler : Scaler, optional
+        A checkpoint's scaler; when given it is used instead of fitting one on the training rows, and its
+        feature names must match the frame's columns.
+    source : str
+        "embedded" or the path of the user's data (used in messages and reports).
+
+    Raises
+    ------
+    DataError
+        Missing target, unusable resolution, or too few windows for the splits.
+    """
+    frame = frame.set_axis(pd.DatetimeIndex(frame.index).as_unit("ns"), axis=0)
+    features = tuple(map(str, frame.columns))
+    if target not in features:
+        raise DataError(
+            f"{source}: expected a target column {target!r}. Found columns {list(features)}. "
+            f"Add the column or pass the right target name."
+        )
+    resolution = frame.attrs.get("resolution") or infer_resolution(frame.index)
+    lookback = hours_to_steps(config.lookback_hours, resolution, "lookback")
+    horizon = hours_to_steps(horizon_hours, resolution, "horizon")
+    span = lookback + horizon
+
+    # Rows on a regular grid; a window is valid when its span of rows is unbroken.
+    position = np.round((frame.index.asi8 - frame.index.asi8[0]) / resolution.value).astype(np.int64)
+    n_rows = len(frame)
+    segment = np.concatenate([[0], np.cumsum(np.diff(position) != 1)])
+    starts = np.arange(max(n_rows - span + 1, 0))
+    valid = segment[starts] == segment[starts + span - 1] if len(starts) else np.zeros(0, bool)
+
+    # Chronological row parts with a gap of lookback + horizon rows between them.
+    cut1 = int(round(config.split[0] * n_rows))
+    cut2 = int(round((config.split[0] + config.split[1]) * n_rows))
+    bounds = ((0, cut1), (cut1 + span, cut2), (cut2 + span, n_rows))
+    parts = [starts[valid & (starts >= lo) & (starts + span <= hi)] for lo, hi in bounds]
+    minimum = {"train": 64, "validation": 16, "test": 16}
+    for name, part in zip(minimum, parts, strict=True):
+        if len(part) < minimum[name]:
+            raise DataError(
+                f"{source}: expected at least {minimum[name]} {name} windows of {lookback} + {horizon} steps. "
+                f"Found {len(part)} in {n_rows} rows at {resolution} resolution. "
+                f"Provide more rows (about {span * 7 + 200} or more), or shorten the lookback or horizon."
+            )
+
+    values = frame.to_numpy(dtype=np.float64)
+    t_index = features.index(target)
+    if scaler is None:
+        train_rows = values[: cut1]
+        scale = train_rows.std(axis=0)
+        scaler = Scaler(features, train_rows.mean(axis=0), np.where(scale > 0, scale, 1.0), t_index)
+    elif tuple(scaler.feature_names) != features:
+        raise DataError(
+            f"{source}: expected the checkpoint's features {list(scaler.feature_names)}. "
+            f"Found {list(features)}. Give the data the checkpoint was trained with, or retrain."
+        )
+    scaled = ((values - scaler.mean) / scaler.scale).astype(np.float32)
+    times = frame.index.to_numpy()
+
+    def split(part: np.ndarray) -> Split:
+        rows = part[:, None] + np.arange(span)[None, :]
+        windows = scaled[rows]
+        return Split(
+            x=torch.from_numpy(np.ascontiguousarray(windows[:, :lookback])),
+            y=torch.from_numpy(np.ascontiguousarray(windows[:, lookback:, t_index])),
+            t_last_input=times[part + lookback - 1],
+            t_target=times[part + span - 1],
+        )
+
+    train, val, test = (split(p) for p in parts)
+    target_ppm = values[parts[2] + span - 1, t_index]
+    return Dataset(
+        train=train,
+        val=val,
+        test=test,
+        feature_names=features,
+        target=target,
+        scaler=scaler,
+        resolution=resolution,
+        lookback_steps=lookback,
+        horizon_steps=horizon,
+        horizon_hours=float(horizon_hours),
+        regime_bounds=config.regime_bounds,
+        test_regimes=regime_of(target_ppm, config.regime_bounds),
+        fingerprint=fingerprint(frame.iloc[:cut1]),
+        source=source,
+    )
+
+
+def embedded_dataset(horizon_hours: float, **config: object) -> Dataset:
+    """The embedded synthetic room (DESIGN §3.1) windowed for ``horizon_hours``.
+
+    Keyword arguments are :class:`~interp.config.DataConfig` fields (``days``, ``seed``, ``lookback_hours``, …).
+    """
+    cfg = DataConfig(**config)  # type: ignore[arg-type]
+    return make_dataset(indoor_co2(days=cfg.days, seed=cfg.seed), horizon_hours, cfg)

@@ -1,0 +1,224 @@
+"""Checkpoints: one file, loaded with ``torch.load(..., weights_only=True)`` so no pickled code ever runs.
+
+Format (a plain dict of tensors, numbers, strings, lists and dicts):
+``format_version``, ``model_class``, ``model_kwargs``, ``state_dict``, ``feature_names``, ``target``, ``scaler``
+(mean, scale, target_index), ``resolution_seconds``, ``lookback_hours``, ``horizon_hours``, ``regime_bounds``,
+``training`` (TrainConfig fields), ``data`` (source, fingerprint, DataConfig fields), ``metrics``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from interp.data.windows import Dataset, Scaler
+from interp.errors import CheckpointError, ConfigError
+from interp.models import MODEL_CLASSES
+
+FORMAT_VERSION = 1
+REQUIRED_KEYS = (
+    "format_version", "model_class", "model_kwargs", "state_dict", "feature_names", "target", "scaler",
+    "resolution_seconds", "lookback_hours", "horizon_hours", "regime_bounds", "training", "data", "metrics",
+)
+
+
+@dataclass(frozen=True)
+class CheckpointMeta:
+    """Everything in a checkpoint but the weights.
+
+    Attributes
+    ----------
+    path : Path
+    model_class : str
+    model_kwargs : dict
+    feature_names : tuple of str
+    target : str
+    scaler : Scaler
+    resolution : pd.Timedelta
+    lookback_hours, horizon_hours : float
+    regime_bounds : tuple of float (ppm)
+    training : dict  (TrainConfig fields)
+    data : dict  (source, fingerprint, DataConfig fields)
+    metrics : dict  (training metrics, ppm)
+    """
+
+    path: Path
+    model_class: str
+    model_kwargs: dict[str, Any]
+    feature_names: tuple[str, ...]
+    target: str
+    scaler: Scaler
+    resolution: pd.Timedelta
+    lookback_hours: float
+    horizon_hours: float
+    regime_bounds: tuple[float, float]
+    training: dict[str, Any]
+    data: dict[str, Any]
+    metrics: dict[str, Any]
+
+
+def save_checkpoint(
+    path: str | os.PathLike[str],
+    model: nn.Module,
+    dataset: Dataset,
+    *,
+    training: Mapping[str, Any],
+    data: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+) -> Path:
+    """Write ``model`` with everything needed to study it again, atomically (temp file, then rename)."""
+    path = Path(path)
+    kwargs = {"n_features": dataset.n_features, "horizon_steps": dataset.horizon_steps}
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "model_class": type(model).__name__,
+        "model_kwargs": kwargs,
+        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "feature_names": list(dataset.feature_names),
+        "target": dataset.target,
+        "scaler": {
+            "mean": [float(v) for v in dataset.scaler.mean],
+            "scale": [float(v) for v in dataset.scaler.scale],
+            "target_index": int(dataset.scaler.target_index),
+        },
+        "resolution_seconds": float(dataset.resolution.total_seconds()),
+        "lookback_hours": float(dataset.lookback_steps / dataset.steps_per_hour),
+        "horizon_hours": float(dataset.horizon_hours),
+        "regime_bounds": [float(b) for b in dataset.regime_bounds],
+        "training": dict(training),
+        "data": {"source": dataset.source, "fingerprint": dataset.fingerprint, **dict(data)},
+        "metrics": dict(metrics),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(payload, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike[str], model_class: str | None = None) -> tuple[nn.Module, CheckpointMeta]:
+    """Load a checkpoint with ``weights_only=True`` and rebuild its model in eval mode.
+
+    Parameters
+    ----------
+    path : path-like
+        A file written by :func:`save_checkpoint` (``python -m interp train``).
+    model_class : str, optional
+        ``package.module:Class`` of a user model to build instead of the class named in the checkpoint.
+
+    Raises
+    ------
+    CheckpointError
+        Missing, truncated or foreign file; wrong format version; missing keys; weights that do not fit.
+    ConfigError
+        ``model_class`` that does not import.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: expected a checkpoint file. Found nothing there. "
+                              f"Train one with `python -m interp train --out {path}`.")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated zip, foreign pickle, not a torch file at all
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            f"{path}: expected a checkpoint written by `python -m interp train`. Found a file torch cannot "
+            f"load safely ({reason[:160]}). Retrain it or restore the file."
+        ) from None
+    if not isinstance(payload, dict) or "format_version" not in payload:
+        raise CheckpointError(f"{path}: expected an interp checkpoint (a dict with format_version). "
+                              f"Found a {type(payload).__name__}. Train one with `python -m interp train`.")
+    if payload["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(f"{path}: expected checkpoint format version {FORMAT_VERSION}. Found "
+                              f"{payload['format_version']!r}. Retrain it with this version of interp.")
+    missing = [k for k in REQUIRED_KEYS if k not in payload]
+    if missing:
+        raise CheckpointError(f"{path}: expected the keys {list(REQUIRED_KEYS)}. Missing {missing}. "
+                              f"Retrain it with `python -m interp train`.")
+    cls = resolve_model_class(model_class) if model_class else MODEL_CLASSES.get(payload["model_class"])
+    if cls is None:
+        raise CheckpointError(f"{path}: expected a model class of {sorted(MODEL_CLASSES)}. Found "
+                              f"{payload['model_class']!r}. Pass --model package.module:Class for your own.")
+    try:
+        model = cls(**payload["model_kwargs"])
+        model.load_state_dict(payload["state_dict"])
+    except (RuntimeError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise CheckpointError(f"{path}: expected weights that fit {cls.__name__}"
+                              f"({payload['model_kwargs']}). Found a mismatch: {first[:200]}. "
+                              f"Use the model class it was trained with, or retrain.") from None
+    model.eval()
+    scaler = payload["scaler"]
+    meta = CheckpointMeta(
+        path=path,
+        model_class=cls.__name__,
+        model_kwargs=dict(payload["model_kwargs"]),
+        feature_names=tuple(payload["feature_names"]),
+        target=payload["target"],
+        scaler=Scaler(
+            feature_names=tuple(payload["feature_names"]),
+            mean=np.asarray(scaler["mean"], dtype=np.float64),
+            scale=np.asarray(scaler["scale"], dtype=np.float64),
+            target_index=int(scaler["target_index"]),
+        ),
+        resolution=pd.Timedelta(seconds=payload["resolution_seconds"]),
+        lookback_hours=float(payload["lookback_hours"]),
+        horizon_hours=float(payload["horizon_hours"]),
+        regime_bounds=tuple(payload["regime_bounds"]),
+        training=dict(payload["training"]),
+        data=dict(payload["data"]),
+        metrics=dict(payload["metrics"]),
+    )
+    return model, meta
+
+
+def check_fits(meta: CheckpointMeta, feature_names: tuple[str, ...], horizon_hours: float) -> None:
+    """Raise CheckpointError when the checkpoint was trained on other features or another horizon."""
+    if tuple(feature_names) != meta.feature_names:
+        raise CheckpointError(
+            f"{meta.path}: expected data with the checkpoint's {len(meta.feature_names)} features "
+            f"{list(meta.feature_names)}. Found {len(feature_names)}: {list(feature_names)}. "
+            f"Study it on the data it was trained with, or retrain on this data."
+        )
+    if float(horizon_hours) != meta.horizon_hours:
+        raise CheckpointError(f"{meta.path}: expected a {horizon_hours:g} h model. Found a "
+                              f"{meta.horizon_hours:g} h one. Pick the checkpoint of that horizon.")
+
+
+def resolve_model_class(spec: str) -> type[nn.Module]:
+    """Import ``package.module:Class``.
+
+    Raises
+    ------
+    ConfigError
+        When the spec is malformed, the module does not import or the class is missing.
+    """
+    module_name, sep, class_name = spec.partition(":")
+    if not sep or not module_name or not class_name:
+        raise ConfigError(f"--model expects package.module:Class. Found {spec!r}. "
+                          f"Write it like `mypkg.models:MyForecaster`.")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise ConfigError(f"--model {spec}: expected an importable module {module_name!r}. Found an "
+                          f"import error ({type(exc).__name__}: {exc}). Check the name and PYTHONPATH.") from None
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise ConfigError(f"--model {spec}: expected an nn.Module class {class_name!r} in {module_name}. "
+                          f"Found {type(cls).__name__}. Check the class name.")
+    return cls

@@ -1,0 +1,1 @@
+"""Pure drawing functions: analysis result → ``matplotlib.figure.Figure``. One module per plan section."""

@@ -1,0 +1,195 @@
+"""Where a study's model and data come from: the one loading path shared by the pytest checks and the CLI.
+
+A :class:`Sources` names the checkpoint folder (reference checkpoints by default), an optional user model
+class, an optional user CSV and the device. :func:`load_study` turns it into a :class:`~interp.study.Study`
+for one horizon; :func:`train_checkpoints` writes fresh checkpoints (``--retrain``, ``python -m interp train``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from interp.config import HORIZONS_HOURS, DataConfig, StudyConfig, TrainConfig
+from interp.data.synthetic import indoor_co2
+from interp.data.windows import Dataset, embedded_dataset, make_dataset
+from interp.errors import CheckpointError, ConfigError
+from interp.models.checkpoint import CheckpointMeta, check_fits, load_checkpoint, save_checkpoint
+from interp.study import Study
+from interp.training import train
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_CHECKPOINTS = PROJECT_ROOT / "baselines" / "checkpoints"
+
+
+def checkpoint_name(model_type: str, horizon_hours: float) -> str:
+    """File name of a checkpoint in a checkpoint folder: ``cnn_lstm_h24.pt``, ``lstm_h1.pt``."""
+    return f"{model_type}_h{horizon_hours:g}.pt"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Inputs of a study run.
+
+    Attributes
+    ----------
+    checkpoint_dir : Path
+        Folder with ``cnn_lstm_h{H}.pt`` (required) and ``lstm_h{H}.pt`` (optional comparison model).
+    model_class : str, optional
+        ``package.module:Class`` of a user model.
+    data : Path, optional
+        A user CSV in the loader's format (``python -m interp data`` shows it); the embedded data otherwise.
+    device : str
+        torch device of the passes ("cpu", "cuda").
+    study : StudyConfig
+    checkpoint : Path, optional
+        One CNN-LSTM checkpoint, instead of ``checkpoint_dir`` (a single horizon).
+    """
+
+    checkpoint_dir: Path = REFERENCE_CHECKPOINTS
+    model_class: str | None = None
+    data: Path | None = None
+    device: str = "cpu"
+    study: StudyConfig = StudyConfig()
+    checkpoint: Path | None = None
+
+    def checkpoint_path(self, horizon_hours: float) -> Path:
+        """The CNN-LSTM checkpoint of a horizon: ``checkpoint`` when given, else from ``checkpoint_dir``."""
+        return self.checkpoint or self.checkpoint_dir / checkpoint_name("cnn_lstm", horizon_hours)
+
+
+def validate_horizons(values: list[str] | list[int] | tuple[int, ...] | None) -> tuple[int, ...]:
+    """Parse ``--horizon`` values; default both. Raises ConfigError naming the valid values."""
+    if not values:
+        return HORIZONS_HOURS
+    out = []
+    for value in values:
+        text = str(value).strip()
+        if text == "all":
+            return HORIZONS_HOURS
+        if not text.isdigit() or int(text) not in HORIZONS_HOURS:
+            raise ConfigError(f"--horizon expects one of {', '.join(map(str, HORIZONS_HOURS))} (hours). "
+                              f"Found {text!r}. Pass --horizon 1 or --horizon 24, or omit it for both.")
+        if int(text) not in out:
+            out.append(int(text))
+    return tuple(sorted(out))
+
+
+def load_dataset(sources: Sources, horizon_hours: float, data_config: DataConfig | None = None) -> Dataset:
+    """The evaluation data for one horizon: the embedded room, or the user's CSV scaled as the checkpoint was."""
+    if sources.data is None:
+        return embedded_dataset(horizon_hours, **dataclasses.asdict(data_config or DataConfig()))
+    from interp.data.csv import load_csv
+
+    frame = load_csv(sources.data)
+    return make_dataset(frame, horizon_hours, data_config or DataConfig(), source=str(sources.data))
+
+
+def load_study(sources: Sources, horizon_hours: float) -> Study:
+    """Load the checkpoints of one horizon and their data into a Study.
+
+    Raises
+    ------
+    CheckpointError
+        Missing, broken or unfitting checkpoint (e.g. trained on other features or another horizon).
+    DataError
+        Unusable user data.
+    """
+    model, meta = load_checkpoint(sources.checkpoint_path(horizon_hours), sources.model_class)
+    comparison = None
+    comparison_path = sources.checkpoint_dir / checkpoint_name("lstm", horizon_hours)
+    if comparison_path.is_file():
+        comparison, _ = load_checkpoint(comparison_path)
+    data_config = DataConfig(lookback_hours=meta.lookback_hours, regime_bounds=meta.regime_bounds,
+                             **_embedded_fields(meta.data))
+    dataset = _dataset_for(sources, horizon_hours, data_config, meta)
+    device = torch.device(sources.device)
+    model.to(device)
+    if comparison is not None:
+        comparison.to(device)
+    return Study(model, dataset, horizon_hours, comparison_model=comparison, config=sources.study,
+                 checkpoint=meta)
+
+
+def _dataset_for(sources: Sources, horizon_hours: float, data_config: DataConfig, meta: CheckpointMeta) -> Dataset:
+    """Window the data with the checkpoint's scaler, after checking the checkpoint fits it."""
+    if sources.data is None:
+        frame = indoor_co2(days=data_config.days, seed=data_config.seed)
+    else:
+        from interp.data.csv import load_csv
+
+        frame = load_csv(sources.data, target=meta.target)
+    check_fits(meta, tuple(map(str, frame.columns)), horizon_hours)
+    dataset = make_dataset(frame, horizon_hours, data_config, target=meta.target, scaler=meta.scaler,
+                           source="embedded" if sources.data is None else str(sources.data))
+    if sources.data is None and dataset.fingerprint != meta.data.get("fingerprint"):
+        raise CheckpointError(
+            f"{meta.path}: expected a model trained on the embedded data (fingerprint "
+            f"{dataset.fingerprint[:12]}). Found fingerprint {str(meta.data.get('fingerprint'))[:12]}. "
+            f"Pass the data it was trained on with --data, or retrain."
+        )
+    return dataset
+
+
+def _embedded_fields(data: dict) -> dict:
+    return {k: data[k] for k in ("days", "seed") if k in data}
+
+
+def train_checkpoints(
+    out_dir: Path,
+    horizons: tuple[int, ...] = HORIZONS_HOURS,
+    model_types: tuple[str, ...] = ("cnn_lstm", "lstm"),
+    *,
+    data: Path | None = None,
+    data_config: DataConfig = DataConfig(),
+    train_config: TrainConfig = TrainConfig(),
+    quiet: bool = False,
+    names: dict[tuple[str, int], str] | None = None,
+) -> list[Path]:
+    """Train and save one checkpoint per model type and horizon into ``out_dir``; returns their paths.
+
+    ``names`` overrides a file name per ``(model_type, horizon)``; the default is :func:`checkpoint_name`.
+    """
+    paths = []
+    for horizon in horizons:
+        dataset = load_dataset(Sources(data=data), horizon, data_config)
+        for model_type in model_types:
+            result = train(model_type, dataset, train_config, quiet=quiet)
+            paths.append(save_checkpoint(
+                out_dir / (names or {}).get((model_type, horizon), checkpoint_name(model_type, horizon)),
+                result.model, dataset,
+                training=dataclasses.asdict(train_config),
+                data=dataclasses.asdict(data_config),
+                metrics=result.metrics(),
+            ))
+    if not paths:
+        raise ConfigError("Nothing to train: expected at least one horizon and model type.")
+    return paths
+
+
+def provenance(studies: dict[int, Study]) -> dict[str, object]:
+    """Versions, checkpoint files (path relative to the project when inside it, sha256) and data fingerprints."""
+    import hashlib
+    import platform
+
+    import matplotlib
+    import numpy
+
+    out: dict[str, object] = {
+        "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                     "numpy": numpy.__version__, "matplotlib": matplotlib.__version__},
+    }
+    for horizon, study in sorted(studies.items()):
+        meta = study.checkpoint
+        entry: dict[str, object] = {"data_source": study.dataset.source,
+                                    "data_fingerprint": study.dataset.fingerprint}
+        if meta is not None:
+            path = meta.path.resolve()
+            shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+            entry.update(checkpoint=str(shown), checkpoint_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                         model_class=meta.model_class)
+        out[f"h{horizon}"] = entry
+    return out

@@ -1,0 +1,29 @@
+"""Shared fixtures of the unit tests: a small embedded dataset and a quickly trained tiny checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from interp.config import DataConfig, TrainConfig
+from interp.data.windows import embedded_dataset
+
+SMALL = DataConfig(days=40)
+QUICK = TrainConfig(epochs=1, batch_size=128)
+
+
+@pytest.fixture(scope="session")
+def small_dataset():
+    """40 days of the embedded room, 1 h horizon."""
+    return embedded_dataset(1, **dataclasses.asdict(SMALL))
+
+
+@pytest.fixture(scope="session")
+def quick_checkpoint(tmp_path_factory):
+    """A 1-epoch cnn_lstm checkpoint (1 h) on 40 days of embedded data, and its folder."""
+    from interp.suite import train_checkpoints
+
+    folder = tmp_path_factory.mktemp("quick")
+    (path,) = train_checkpoints(folder, (1,), ("cnn_lstm",), data_config=SMALL, train_config=QUICK, quiet=True)
+    return path
