@@ -30,6 +30,7 @@ from interp.suite import Sources, load_study, train_checkpoints, validate_horizo
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
+CHECKS = ROOT / "checks"
 
 # One thread everywhere: results are byte-identical serially and under `pytest -n 2`.
 torch.set_num_threads(1)
@@ -74,7 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "horizon" in metafunc.fixturenames:
+    in_checks = CHECKS in Path(metafunc.definition.path).parents
+    if in_checks and "horizon" in metafunc.fixturenames:
         horizons = metafunc.config._interp_horizons
         metafunc.parametrize("horizon", horizons, ids=[f"h{h}" for h in horizons], scope="session")
 

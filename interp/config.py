@@ -60,9 +60,9 @@ class TrainConfig:
     """
 
     epochs: int = 30
-    batch_size: int = 64
+    batch_size: int = 128
     learning_rate: float = 1e-3
-    weight_decay: float = 0.0
+    weight_decay: float = 1e-3
     patience: int = 6
     seed: int = 0
     threads: int = 1

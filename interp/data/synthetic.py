@@ -39,7 +39,7 @@ def indoor_co2(days: int = 180, seed: int = 0, resolution: str = "1h") -> pd.Dat
     dt_h = 5 / 60
     steps_per_day = 24 * 12
     n = days * steps_per_day
-    index = pd.date_range("2025-01-06", periods=n, freq="5min", name="timestamp")  # a Monday
+    index = pd.date_range("2025-01-06", periods=n, freq="5min", name="timestamp", unit="ns")  # a Monday
     hour = index.hour.to_numpy() + index.minute.to_numpy() / 60.0
     day = np.arange(n) // steps_per_day
     weekday = index.day_of_week.to_numpy() < 5

@@ -141,10 +141,32 @@ def hours_to_steps(hours: float, resolution: pd.Timedelta, what: str) -> int:
     steps = pd.Timedelta(hours=hours) / resolution
     if steps < 1 or abs(steps - round(steps)) > 1e-9:
         raise DataError(
-            f"The {what} of {hours:g} h is not a whole number of {resolution} steps. "
+            f"The {what} of {hours:g} h is not a whole number of {_duration(resolution)} steps. "
             f"Choose a {what} that is a multiple of the data's resolution."
         )
     return round(steps)
+
+
+def rows_needed(span: int, split: tuple[float, float, float], minimum: dict[str, int]) -> int:
+    """Fewest gap-free rows that give each part its minimum number of windows of ``span`` rows.
+
+    The training part holds ``cut1 - span + 1`` windows; the later parts lose ``span`` rows to the gap before
+    them, so they hold ``f·n - 2·span + 1``.
+    """
+    train, val, test = split
+    need = [(span - 1 + minimum["train"]) / train,
+            (2 * span - 1 + minimum["validation"]) / val,
+            (2 * span - 1 + minimum["test"]) / test]
+    return int(np.ceil(max(need))) + 2  # + 2 absorbs the rounding of the cut points
+
+
+def _duration(step: pd.Timedelta) -> str:
+    """A step as people write it: ``1h``, ``5min``, ``30s``."""
+    for unit, name in ((3600, "h"), (60, "min"), (1, "s")):
+        seconds = step.total_seconds()
+        if seconds >= unit and seconds % unit == 0:
+            return f"{int(seconds // unit)}{name}"
+    return str(step)
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
@@ -219,8 +241,9 @@ def make_dataset(
         if len(part) < minimum[name]:
             raise DataError(
                 f"{source}: expected at least {minimum[name]} {name} windows of {lookback} + {horizon} steps. "
-                f"Found {len(part)} in {n_rows} rows at {resolution} resolution. "
-                f"Provide more rows (about {span * 7 + 200} or more), or shorten the lookback or horizon."
+                f"Found {len(part)} in {n_rows} rows at {_duration(resolution)} resolution. "
+                f"Provide at least {rows_needed(span, config.split, minimum)} gap-free rows, "
+                f"or shorten the lookback or horizon."
             )
 
     values = frame.to_numpy(dtype=np.float64)

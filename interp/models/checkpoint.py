@@ -104,6 +104,7 @@ def save_checkpoint(
     try:
         with os.fdopen(fd, "wb") as handle:
             torch.save(payload, handle)
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a checkpoint is shared like any file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

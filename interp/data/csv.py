@@ -1,0 +1,361 @@
+"""User data: load and check a CSV of timestamped measurements, and write one (DESIGN §3.2).
+
+The format is the one ``python -m interp data --out FILE.csv`` writes: a header row, a timestamp column
+(ISO 8601, e.g. ``2025-01-06T13:00:00``), then one numeric column per feature. Row problems are reported by
+file line number, the header being line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import uuid
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from interp.config import TARGET
+from interp.data.synthetic import add_calendar_features
+from interp.data.windows import infer_resolution
+from interp.errors import DataError
+
+MISSING_TOKENS = frozenset({"", "na", "n/a", "#n/a", "nan", "null", "none"})
+"""Cell values (stripped, lower case) read as a missing value rather than as a non-numeric one."""
+
+GRID_TOLERANCE = 0.1
+"""How far (in steps) a timestamp may sit from the regular grid before the data count as irregular; clock
+jitter of a second at 1-min sampling (the UCI files) is 0.017 steps."""
+
+
+def load_csv(
+    path: str | os.PathLike[str],
+    timestamp: str = "timestamp",
+    target: str = TARGET,
+    features: Sequence[str] | None = None,
+    resolution: str | None = None,
+    *,
+    add_calendar: bool = False,
+) -> pd.DataFrame:
+    """Parse and check a CSV of measurements into a frame for :func:`~interp.data.windows.make_dataset`.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Comma-separated file with a header row.
+    timestamp : str
+        Name of the timestamp column. Values are parsed as ISO 8601 (other unambiguous formats are inferred
+        from the first row); timestamps with a UTC offset are converted to UTC and stored without time zone.
+    target : str
+        Name of the target column (CO2 in ppm).
+    features : sequence of str, optional
+        Feature columns, in model order. Default: every column but the timestamp, in file order. When the
+        target is not among them it is put first.
+    resolution : str, optional
+        Pandas duration (``"5min"``, ``"1h"``). When given, the rows are averaged into bins of this length on
+        a grid anchored at the Unix epoch; bins without data are dropped, so they become gaps. When omitted,
+        the resolution is the most common step between rows, and every row must sit on that regular grid
+        (within ``GRID_TOLERANCE`` steps; missing rows are gaps, which windows never straddle).
+    add_calendar : bool
+        Append ``hour_sin``, ``hour_cos`` and ``is_weekday`` computed from the timestamps (off by default:
+        features are never added silently).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by a sorted, unique ``DatetimeIndex`` named ``"timestamp"`` (datetime64[ns]); float64 columns
+        in feature order (then the calendar features); ``frame.attrs["resolution"]`` is the step, a
+        ``pd.Timedelta``.
+
+    Raises
+    ------
+    DataError
+        Missing file or column, empty or non-numeric values, unparseable, duplicate or unsorted timestamps,
+        timestamps off a regular grid, or an unusable resolution. The message names the file, the column or
+        line, and the fix.
+    """
+    where = str(path)
+    raw = _read(Path(path))
+    columns = _select_columns(where, list(raw.columns), timestamp, target, features)
+    index = _parse_timestamps(where, raw[timestamp], timestamp)
+    values = {name: _parse_numbers(where, raw[name], name) for name in columns}
+    frame = pd.DataFrame(values, index=pd.DatetimeIndex(index, name="timestamp"))
+
+    if resolution is None:
+        step = _regular_step(where, frame.index)
+    else:
+        step = _resolution(where, resolution, frame.index)
+        frame = frame.resample(step, origin="epoch").mean().dropna(how="all")
+        frame.index = frame.index.as_unit("ns").rename("timestamp")
+    if add_calendar:
+        add_calendar_features(frame)
+    frame.attrs["resolution"] = step
+    return frame
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a frame in the format :func:`load_csv` reads, atomically.
+
+    The first column is ``timestamp`` (ISO 8601 to the second, or to the nanosecond when any timestamp has a
+    fraction of a second); the frame's columns follow with floats at full (repr) precision, so that
+    ``load_csv`` returns an equal frame. The file is written next to its destination and renamed over it,
+    so an interrupted write never leaves a partial file under ``path``. Missing parent folders are created.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Indexed by a ``DatetimeIndex`` (time zone-aware indexes are written in UTC); numeric columns.
+    path : str or PathLike
+        Destination file.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    destination = Path(path)
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise DataError(
+            f"{destination}: expected a frame indexed by timestamps. Found a {type(frame.index).__name__}. "
+            "Set a DatetimeIndex before writing."
+        )
+    if "timestamp" in frame.columns:
+        raise DataError(
+            f"{destination}: expected no column named 'timestamp' (the index is written under that name). "
+            "Found one among the columns. Rename or drop the column."
+        )
+    index = frame.index if frame.index.tz is None else frame.index.tz_convert(None)
+    stamps = index.as_unit("ns").to_numpy()
+    whole_seconds = bool(np.all(stamps.astype(np.int64) % 1_000_000_000 == 0))
+    table = frame.copy()
+    table.insert(0, "timestamp", np.datetime_as_string(stamps, unit="s" if whole_seconds else "ns"))
+    text = table.to_csv(index=False, lineterminator="\n")
+
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return destination
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """Every cell as a string; blank lines kept (as empty rows) so that row ``i`` is file line ``i + 2``."""
+    if not path.is_file():
+        problem = "a folder" if path.is_dir() else "nothing"
+        raise DataError(
+            f"{path}: expected a CSV file. Found {problem} at that path. "
+            "Check the path, or write an example with `python -m interp data --out FILE.csv`."
+        )
+    try:
+        raw = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            skipinitialspace=True,
+            encoding="utf-8-sig",
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(
+            f"{path}: expected a header row and data rows. Found an empty file. "
+            "Check the path and the export."
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        reason = " ".join(str(error).split())
+        raise DataError(
+            f"{path}: expected a comma-separated UTF-8 file with the same number of fields on every line. "
+            f"Found: {reason}. Fix that line (quote values that contain commas) or re-export the file."
+        ) from None
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        header = [name.strip() for name in next(csv.reader(stream, skipinitialspace=True), [])]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"{path}: expected each column name once in the header (line 1). "
+            f"Found {repeated} more than once. Rename or drop the repeated columns."
+        )
+    raw = raw.rename(columns=lambda name: str(name).strip())
+    last = len(raw)
+    while last and (raw.iloc[last - 1] == "").all():
+        last -= 1
+    raw = raw.iloc[:last]  # trailing blank lines are not rows
+    if raw.empty:
+        raise DataError(f"{path}: expected data rows under the header. Found none. Check the export.")
+    return raw
+
+
+def _select_columns(
+    where: str, found: list[str], timestamp: str, target: str, features: Sequence[str] | None
+) -> list[str]:
+    """The feature columns, in output order; every named column must exist."""
+    if timestamp not in found:
+        raise DataError(
+            f"{where}: expected a timestamp column {timestamp!r}. Found columns {found}. "
+            "Pass timestamp=<name> or rename the column; the file must be comma-separated."
+        )
+    if features is None:
+        columns = [name for name in found if name != timestamp]
+    else:
+        columns = list(features)
+        if target not in columns:
+            columns.insert(0, target)
+    if target not in found:
+        raise DataError(
+            f"{where}: expected a target column {target!r}. Found columns {found}. "
+            "Pass target=<name> or rename the column."
+        )
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"{where}: expected each feature once. Found {repeated} more than once in features={columns}. "
+            "Remove the repeats."
+        )
+    if timestamp in columns:
+        raise DataError(
+            f"{where}: expected features without the timestamp column {timestamp!r}. Found it in {columns}. "
+            "Remove it from features."
+        )
+    missing = [name for name in columns if name not in found]
+    if missing:
+        raise DataError(
+            f"{where}: expected feature column {missing[0]!r}. Found columns {found}. "
+            "Add the column to the file or remove it from features."
+        )
+    return columns
+
+
+def _is_missing(cell: str) -> bool:
+    """Whether a cell reads as a missing value (empty, "NaN", "NA", ...) rather than as a wrong one."""
+    return cell.strip().lower() in MISSING_TOKENS
+
+
+def _duration(step: pd.Timedelta) -> str:
+    """A step as a pandas duration string: ``1h``, ``5min``, ``30s`` (the largest unit that divides it)."""
+    for unit, size in (
+        ("D", pd.Timedelta("1D")),
+        ("h", pd.Timedelta("1h")),
+        ("min", pd.Timedelta("1min")),
+        ("s", pd.Timedelta("1s")),
+    ):
+        if step % size == pd.Timedelta(0):
+            return f"{step // size}{unit}"
+    return str(step)
+
+
+def _line(row: int) -> int:
+    """File line of data row ``row`` (0-based; the header is line 1)."""
+    return row + 2
+
+
+def _parse_timestamps(where: str, text: pd.Series, column: str) -> pd.DatetimeIndex:
+    """Parse, then require non-empty, unique, increasing timestamps; naive, datetime64[ns]."""
+    strict = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    if strict.isna().any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": reported below instead
+            inferred = pd.to_datetime(text, errors="coerce", utc=True)
+        parsed = inferred if inferred.isna().sum() < strict.isna().sum() else strict
+    else:
+        parsed = strict
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad) and _is_missing(text.iloc[bad[0]]):
+        raise DataError(
+            f"{where}: expected a timestamp on every row of column {column!r}. "
+            f"Found an empty value on line {_line(bad[0])}. Fill in the timestamp or delete the line."
+        )
+    if len(bad):
+        raise DataError(
+            f"{where}: expected timestamps like '2025-01-06T13:00:00' in column {column!r}. "
+            f"Found {text.iloc[bad[0]]!r} on line {_line(bad[0])}. Write the timestamps in ISO 8601."
+        )
+    index = pd.DatetimeIndex(parsed).tz_localize(None).as_unit("ns")
+    steps = np.diff(index.asi8)
+    wrong = np.flatnonzero(steps <= 0)
+    if len(wrong):
+        row = int(wrong[0]) + 1
+        if steps[wrong[0]] == 0:
+            earlier = int(np.flatnonzero(index.asi8 == index.asi8[row])[0])
+            raise DataError(
+                f"{where}: expected unique timestamps. Found {index[row]} on line {_line(row)} repeating "
+                f"line {_line(earlier)}. Remove or average the duplicate rows."
+            )
+        raise DataError(
+            f"{where}: expected timestamps in increasing order. Found {index[row]} on line {_line(row)} "
+            f"before {index[row - 1]} of line {_line(row - 1)}. Sort the file by timestamp."
+        )
+    return index
+
+
+def _parse_numbers(where: str, text: pd.Series, column: str) -> np.ndarray:
+    """float64 values of one column; the first empty, non-numeric or non-finite cell raises."""
+    try:
+        numbers = text.astype(np.float64).to_numpy()
+    except ValueError:  # some cell is not a number: find which, below
+        numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if len(bad):
+        row = int(bad[0])
+        if _is_missing(text.iloc[row]):
+            raise DataError(
+                f"{where}: expected a value on every row of column {column!r}. "
+                f"Found an empty or NaN value on line {_line(row)}. "
+                "Fill the gap (or delete the line: missing rows become gaps that windows skip)."
+            )
+        raise DataError(
+            f"{where}: expected finite numbers in column {column!r}. Found {text.iloc[row]!r} on line "
+            f"{_line(row)}. Write plain numbers with a decimal point, or drop the column from features."
+        )
+    return numbers
+
+
+def _regular_step(where: str, index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The inferred step; every row must sit on the grid ``index[0] + k·step`` (gaps allowed)."""
+    if len(index) < 2:
+        raise DataError(
+            f"{where}: expected at least two rows to infer the resolution. Found {len(index)}. "
+            "Provide more rows or pass resolution=..."
+        )
+    step = infer_resolution(index)
+    position = (index.asi8 - index.asi8[0]) / step.value
+    nearest = np.round(position)
+    off = np.abs(position - nearest) > GRID_TOLERANCE
+    crowded = np.concatenate([[False], np.diff(nearest) < 1])
+    bad = np.flatnonzero(off | crowded)
+    if len(bad):
+        row = int(bad[0])
+        raise DataError(
+            f"{where}: expected timestamps on a regular {_duration(step)} grid (gaps allowed). "
+            f"Found {index[row]} on line {_line(row)}, {position[row]:.2f} steps after the first row. "
+            "Pass resolution='<step>' (e.g. '5min', '1h') to average the rows onto a regular grid."
+        )
+    return step
+
+
+def _resolution(where: str, resolution: str, index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The requested step as a Timedelta; it must be positive and no finer than the data's own step."""
+    try:
+        step = pd.Timedelta(resolution)
+    except (TypeError, ValueError):
+        step = pd.NaT
+    if pd.isna(step) or step <= pd.Timedelta(0):
+        raise DataError(
+            f"{where}: expected a positive pandas duration as resolution, like '5min' or '1h'. "
+            f"Found {resolution!r}. Pass a duration string."
+        )
+    own = infer_resolution(index) if len(index) > 1 else step
+    if step < own:
+        raise DataError(
+            f"{where}: expected a resolution no finer than the data's step of {_duration(own)}. "
+            f"Found {resolution!r}, which would leave a gap between every row. Pass a coarser resolution."
+        )
+    return step
