@@ -16,40 +16,59 @@ import pytest
 
 matplotlib.use("Agg")
 
-import torch  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import torch
 
-from interp import catalog  # noqa: E402
-from interp.config import HORIZONS_HOURS, StudyConfig  # noqa: E402
-from interp.errors import InterpError, InvariantSkipped  # noqa: E402
-from interp.hooks import ModelState  # noqa: E402
-from interp.metrics import to_jsonable  # noqa: E402
-from interp.plots.style import apply_style, draw_styled  # noqa: E402
-from interp.study import Study  # noqa: E402
-from interp.suite import Sources, load_study, train_checkpoints, validate_horizons  # noqa: E402
+from interp import catalog
+from interp.config import HORIZONS_HOURS, StudyConfig
+from interp.errors import InterpError, InvariantSkipped
+from interp.hooks import ModelState
+from interp.metrics import to_jsonable
+from interp.plots.style import apply_style, draw_styled
+from interp.runtime import single_threaded
+from interp.study import Study
+from interp.suite import Sources, load_study, train_checkpoints, validate_horizons
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 CHECKS = ROOT / "checks"
 
 # One thread everywhere: results are byte-identical serially and under `pytest -n 2`.
-torch.set_num_threads(1)
-_BLAS_LIMIT = threadpool_limits(1)
+single_threaded()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("interp", "CNN-LSTM interpretability checks")
-    group.addoption("--horizon", action="append", default=[], metavar="HOURS",
-                    help="Horizon to check, 1 or 24 (repeatable; default both).")
-    group.addoption("--checkpoint-dir", default=None, metavar="DIR",
-                    help="Folder with cnn_lstm_h{H}.pt (and lstm_h{H}.pt); default baselines/checkpoints.")
-    group.addoption("--model", default=None, metavar="MODULE:CLASS",
-                    help="Your own model class (must expose Conv1d, MaxPool1d and LSTM modules).")
-    group.addoption("--data", default=None, metavar="CSV", help="Your own data (see `python -m interp data`).")
-    group.addoption("--retrain", action="store_true",
-                    help="Train fresh checkpoints into a temp folder and check them against the baselines.")
+    group.addoption(
+        "--horizon",
+        action="append",
+        default=[],
+        metavar="HOURS",
+        help="Horizon to check, 1 or 24 (repeatable; default both).",
+    )
+    group.addoption(
+        "--checkpoint-dir",
+        default=None,
+        metavar="DIR",
+        help="Folder with cnn_lstm_h{H}.pt (and lstm_h{H}.pt); default baselines/checkpoints.",
+    )
+    group.addoption(
+        "--model",
+        default=None,
+        metavar="MODULE:CLASS",
+        help="Your own model class (must expose Conv1d, MaxPool1d and LSTM modules).",
+    )
+    group.addoption(
+        "--data", default=None, metavar="CSV", help="Your own data (see `python -m interp data`)."
+    )
+    group.addoption(
+        "--retrain",
+        action="store_true",
+        help="Train fresh checkpoints into a temp folder and check them against the baselines.",
+    )
     group.addoption("--device", default="cpu", help="torch device of the passes (default cpu).")
-    group.addoption("--tsne", action="store_true", help="Also compute the slow t-SNE embedding (not compared).")
+    group.addoption(
+        "--tsne", action="store_true", help="Also compute the slow t-SNE embedding (not compared)."
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,10 +76,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config._interp_horizons = validate_horizons(config.getoption("--horizon"))
     except InterpError as exc:
         raise pytest.UsageError(str(exc)) from None
-    regenerating = [flag for flag, on in (
-        ("--mpl-generate-path", config.getoption("--mpl-generate-path", None)),
-        ("--snapshot-update", config.getoption("--snapshot-update", False)),
-    ) if on]
+    regenerating = [
+        flag
+        for flag, on in (
+            ("--mpl-generate-path", config.getoption("--mpl-generate-path", None)),
+            ("--snapshot-update", config.getoption("--snapshot-update", False)),
+        )
+        if on
+    ]
     if regenerating and os.environ.get("CI", "").lower() == "true":
         raise pytest.UsageError(
             f"{' and '.join(regenerating)} refused with CI=true: a regeneration must never turn the gate green. "
@@ -71,7 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
         value = getattr(config.option, option, None)
         if value and not os.path.isabs(value):
             setattr(config.option, option, str(ROOT / value))
-    config.addinivalue_line("markers", "xdist_group(name): run in one xdist worker (pytest-xdist --dist loadgroup)")
+    config.addinivalue_line(
+        "markers", "xdist_group(name): run in one xdist worker (pytest-xdist --dist loadgroup)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -115,8 +140,13 @@ class SuiteContext:
     def broken(self, mutate: Callable[[torch.nn.Module], torch.nn.Module], horizon: int) -> Study:
         reference = self.study(horizon)
         model = mutate(copy.deepcopy(reference.model)).eval()
-        return Study(model, reference.dataset, horizon, comparison_model=reference.comparison_model,
-                     config=reference.config)
+        return Study(
+            model,
+            reference.dataset,
+            horizon,
+            comparison_model=reference.comparison_model,
+            config=reference.config,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -148,8 +178,10 @@ def studies(request: pytest.FixtureRequest, suite: SuiteContext) -> dict[int, St
     """Both horizons' studies, for the cross-horizon checks E8–E10."""
     selected = request.config._interp_horizons
     if set(selected) != set(HORIZONS_HOURS):
-        pytest.skip(f"cross-horizon check needs both horizons; only {', '.join(f'{h} h' for h in selected)} "
-                    f"selected (drop --horizon to run it)")
+        pytest.skip(
+            f"cross-horizon check needs both horizons; only {', '.join(f'{h} h' for h in selected)} "
+            f"selected (drop --horizon to run it)"
+        )
     return {h: suite.study(h) for h in HORIZONS_HOURS}
 
 

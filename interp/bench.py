@@ -95,12 +95,19 @@ def bench_study(study: Study) -> dict[str, object]:
     sections: dict[str, float] = defaultdict(float)
     plots: dict[str, float] = {}
     for item in catalog.items():
-        sections[item.folder] += _timed(lambda item=item: (item.metrics(study), item.invariants
-                                                           and _quiet(item.invariants, study)))
+        sections[item.folder] += _timed(
+            lambda item=item: (item.metrics(study), item.invariants and _quiet(item.invariants, study))
+        )
         plots[item.id] = _timed(lambda item=item: png_bytes(draw_styled(item.draw, study)))
     analysis = passes + sum(sections.values())
-    return {"floor_s": floor, "passes_s": passes, "sections_s": dict(sections), "analysis_s": analysis,
-            "plots_s": plots, "captum": captum_comparison(study)}
+    return {
+        "floor_s": floor,
+        "passes_s": passes,
+        "sections_s": dict(sections),
+        "analysis_s": analysis,
+        "plots_s": plots,
+        "captum": captum_comparison(study),
+    }
 
 
 def _quiet(invariants: Callable[[Study], None], study: Study) -> None:
@@ -113,8 +120,12 @@ def _quiet(invariants: Callable[[Study], None], study: Study) -> None:
 def gate_seconds() -> tuple[float, int]:
     """Wall time and exit status of ``pytest checks`` (both horizons, serial) in a fresh process."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "checks", "-q", "-x", "-p", "no:randomly"],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "checks", "-q", "-x", "-p", "no:randomly"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
     return time.perf_counter() - start, proc.returncode
 
 
@@ -133,26 +144,36 @@ def run_bench(horizons: tuple[int, ...], *, gate: bool = True) -> int:
         for section, seconds in sorted(result["sections_s"].items()):
             print(f"  analyses {section:<24}{seconds:8.3f} s")
         verdict = "ok" if analysis <= BUDGET_ANALYSIS_FLOORS * floor else "OVER BUDGET"
-        print(f"analyses total                   {analysis:8.3f} s = {analysis / floor:.1f}× floor "
-              f"(budget {BUDGET_ANALYSIS_FLOORS:g}×: {verdict})")
+        print(
+            f"analyses total                   {analysis:8.3f} s = {analysis / floor:.1f}× floor "
+            f"(budget {BUDGET_ANALYSIS_FLOORS:g}×: {verdict})"
+        )
         plots = result["plots_s"]
         slowest = sorted(plots.items(), key=lambda kv: -kv[1])
         over = [k for k, v in plots.items() if v > BUDGET_PLOT_S]
-        print(f"plots: {len(plots)} figures, total {sum(plots.values()):.2f} s, slowest "
-              + ", ".join(f"{k} {v:.3f} s" for k, v in slowest[:5])
-              + f" (budget {BUDGET_PLOT_S} s each: {'ok' if not over else 'over: ' + ', '.join(over)})")
+        print(
+            f"plots: {len(plots)} figures, total {sum(plots.values()):.2f} s, slowest "
+            + ", ".join(f"{k} {v:.3f} s" for k, v in slowest[:5])
+            + f" (budget {BUDGET_PLOT_S} s each: {'ok' if not over else 'over: ' + ', '.join(over)})"
+        )
         for item_id, seconds in sorted(plots.items()):
             print(f"  plot {item_id:<6}{seconds:6.3f} s")
         cap = result["captum"]
         if cap is None:
             print("captum: not installed (pip install -e '.[test]')")
         else:
-            print(f"attributions vs Captum: ours {cap['ours_s']:.3f} s, Captum {cap['captum_s']:.3f} s, "
-                  f"speed-up {cap['speedup']:.1f}× (target ≥ 2×), max |difference| {cap['max_abs_diff']:.2e}")
+            print(
+                f"attributions vs Captum: ours {cap['ours_s']:.3f} s, Captum {cap['captum_s']:.3f} s, "
+                f"speed-up {cap['speedup']:.1f}× (target ≥ 2×), max |difference| {cap['max_abs_diff']:.2e}"
+            )
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"peak RSS {rss_gb:.2f} GB (budget {BUDGET_RSS_GB} GB: {'ok' if rss_gb <= BUDGET_RSS_GB else 'OVER'})")
+    print(
+        f"peak RSS {rss_gb:.2f} GB (budget {BUDGET_RSS_GB} GB: {'ok' if rss_gb <= BUDGET_RSS_GB else 'OVER'})"
+    )
     if gate:
         seconds, status = gate_seconds()
-        print(f"gate `pytest checks` (both horizons, serial): {seconds:.1f} s, exit {status} "
-              f"(budget {BUDGET_GATE_S:g} s: {'ok' if seconds <= BUDGET_GATE_S else 'OVER'})")
+        print(
+            f"gate `pytest checks` (both horizons, serial): {seconds:.1f} s, exit {status} "
+            f"(budget {BUDGET_GATE_S:g} s: {'ok' if seconds <= BUDGET_GATE_S else 'OVER'})"
+        )
     return 0

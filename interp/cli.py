@@ -14,12 +14,13 @@ from pathlib import Path
 
 from interp.config import HORIZONS_HOURS, DataConfig, StudyConfig, TrainConfig
 from interp.errors import InterpError
+from interp.runtime import single_threaded
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _single_threaded()
+    single_threaded()
     try:
         return args.run(args)
     except InterpError as exc:
@@ -28,15 +29,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interp: interrupted; nothing was written.", file=sys.stderr)
         return 130
-
-
-def _single_threaded() -> None:
-    """One torch and BLAS thread: byte-identical results whatever the machine's core count."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    threadpool_limits(1)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -95,9 +87,16 @@ def _train(args: argparse.Namespace) -> int:
 
         raise ConfigError(f"--out expects a .pt file. Found {str(args.out)!r}. Pass e.g. --out model_h24.pt.")
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
-    paths = train_checkpoints(args.out.parent, (args.horizon,), (args.model_type,), data=args.data,
-                              data_config=DataConfig(lookback_hours=args.lookback), train_config=config,
-                              quiet=args.quiet, names={(args.model_type, args.horizon): args.out.name})
+    paths = train_checkpoints(
+        args.out.parent,
+        (args.horizon,),
+        (args.model_type,),
+        data=args.data,
+        data_config=DataConfig(lookback_hours=args.lookback),
+        train_config=config,
+        quiet=args.quiet,
+        names={(args.model_type, args.horizon): args.out.name},
+    )
     print(f"wrote {paths[0]}")
     return 0
 
@@ -107,15 +106,21 @@ def _study(args: argparse.Namespace) -> int:
     from interp.suite import Sources, load_study, provenance, validate_horizons
 
     horizons = validate_horizons([args.horizon])
-    sources = Sources(data=args.data, model_class=args.model, device=args.device,
-                      study=StudyConfig(tsne=args.tsne),
-                      **({"checkpoint_dir": args.checkpoint_dir} if args.checkpoint_dir else {}))
+    sources = Sources(
+        data=args.data,
+        model_class=args.model,
+        device=args.device,
+        study=StudyConfig(tsne=args.tsne),
+        **({"checkpoint_dir": args.checkpoint_dir} if args.checkpoint_dir else {}),
+    )
     if args.checkpoint is not None:
         if len(horizons) != 1:
             from interp.errors import ConfigError
 
-            raise ConfigError("--checkpoint studies one model, so expects --horizon 1 or --horizon 24. "
-                              "Found --horizon all. Add --horizon, or use --checkpoint-dir for both.")
+            raise ConfigError(
+                "--checkpoint studies one model, so expects --horizon 1 or --horizon 24. "
+                "Found --horizon all. Add --horizon, or use --checkpoint-dir for both."
+            )
         sources = dataclasses.replace(sources, checkpoint=args.checkpoint)
     studies = {h: load_study(sources, h) for h in horizons}
     index = write_study(studies, args.out, provenance=provenance(studies))

@@ -30,5 +30,5 @@ class InvariantError(AssertionError):
     """
 
 
-class InvariantSkipped(Exception):  # noqa: N818 - it is a signal, not an error
+class InvariantSkipped(Exception):
     """An invariant does not apply to this data (e.g. the planted decoy only exists in the embedded data)."""

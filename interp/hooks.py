@@ -142,7 +142,10 @@ def _clamp_gradient(module: nn.Module, grad_input: tuple, grad_output: tuple) ->
 
 def _hook_count(model: nn.Module) -> int:
     return sum(
-        len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) + len(m._backward_pre_hooks)
+        len(m._forward_hooks)
+        + len(m._forward_pre_hooks)
+        + len(m._backward_hooks)
+        + len(m._backward_pre_hooks)
         for m in model.modules()
     )
 
@@ -173,15 +176,27 @@ class ModelState:
         diffs = []
         if now.training != self.training:
             diffs.append(f"training mode {self.training} → {now.training}")
-        changed = [k for k, v in self.state.items() if k not in now.state or not torch.equal(v, now.state[k])]
+        changed = [k for k, v in self.state.items() if k not in now.state or not _same(v, now.state[k])]
         diffs += [f"state_dict[{k!r}] changed" for k in changed]
-        diffs += [f"requires_grad of {k!r} changed" for k, v in self.requires_grad.items()
-                  if now.requires_grad.get(k) != v]
+        diffs += [
+            f"requires_grad of {k!r} changed"
+            for k, v in self.requires_grad.items()
+            if now.requires_grad.get(k) != v
+        ]
         if now.return_indices != self.return_indices:
             diffs.append(f"pool.return_indices {self.return_indices} → {now.return_indices}")
         if now.hooks != self.hooks:
             diffs.append(f"{now.hooks - self.hooks} hook(s) left on the model")
         return diffs
+
+
+def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Bitwise-equal tensors, NaN included (``torch.equal`` treats NaN as unequal to itself)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a.is_floating_point():
+        return torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(0.0), b.nan_to_num(0.0))
+    return torch.equal(a, b)
 
 
 @contextlib.contextmanager

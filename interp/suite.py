@@ -71,8 +71,10 @@ def validate_horizons(values: list[str] | list[int] | tuple[int, ...] | None) ->
         if text == "all":
             return HORIZONS_HOURS
         if not text.isdigit() or int(text) not in HORIZONS_HOURS:
-            raise ConfigError(f"--horizon expects one of {', '.join(map(str, HORIZONS_HOURS))} (hours). "
-                              f"Found {text!r}. Pass --horizon 1 or --horizon 24, or omit it for both.")
+            raise ConfigError(
+                f"--horizon expects one of {', '.join(map(str, HORIZONS_HOURS))} (hours). "
+                f"Found {text!r}. Pass --horizon 1 or --horizon 24, or omit it for both."
+            )
         if int(text) not in out:
             out.append(int(text))
     return tuple(sorted(out))
@@ -103,18 +105,22 @@ def load_study(sources: Sources, horizon_hours: float) -> Study:
     comparison_path = sources.checkpoint_dir / checkpoint_name("lstm", horizon_hours)
     if comparison_path.is_file():
         comparison, _ = load_checkpoint(comparison_path)
-    data_config = DataConfig(lookback_hours=meta.lookback_hours, regime_bounds=meta.regime_bounds,
-                             **_embedded_fields(meta.data))
+    data_config = DataConfig(
+        lookback_hours=meta.lookback_hours, regime_bounds=meta.regime_bounds, **_embedded_fields(meta.data)
+    )
     dataset = _dataset_for(sources, horizon_hours, data_config, meta)
     device = torch.device(sources.device)
     model.to(device)
     if comparison is not None:
         comparison.to(device)
-    return Study(model, dataset, horizon_hours, comparison_model=comparison, config=sources.study,
-                 checkpoint=meta)
+    return Study(
+        model, dataset, horizon_hours, comparison_model=comparison, config=sources.study, checkpoint=meta
+    )
 
 
-def _dataset_for(sources: Sources, horizon_hours: float, data_config: DataConfig, meta: CheckpointMeta) -> Dataset:
+def _dataset_for(
+    sources: Sources, horizon_hours: float, data_config: DataConfig, meta: CheckpointMeta
+) -> Dataset:
     """Window the data with the checkpoint's scaler, after checking the checkpoint fits it."""
     if sources.data is None:
         frame = indoor_co2(days=data_config.days, seed=data_config.seed)
@@ -123,8 +129,14 @@ def _dataset_for(sources: Sources, horizon_hours: float, data_config: DataConfig
 
         frame = load_csv(sources.data, target=meta.target)
     check_fits(meta, tuple(map(str, frame.columns)), horizon_hours)
-    dataset = make_dataset(frame, horizon_hours, data_config, target=meta.target, scaler=meta.scaler,
-                           source="embedded" if sources.data is None else str(sources.data))
+    dataset = make_dataset(
+        frame,
+        horizon_hours,
+        data_config,
+        target=meta.target,
+        scaler=meta.scaler,
+        source="embedded" if sources.data is None else str(sources.data),
+    )
     if sources.data is None and dataset.fingerprint != meta.data.get("fingerprint"):
         raise CheckpointError(
             f"{meta.path}: expected a model trained on the embedded data (fingerprint "
@@ -158,13 +170,16 @@ def train_checkpoints(
         dataset = load_dataset(Sources(data=data), horizon, data_config)
         for model_type in model_types:
             result = train(model_type, dataset, train_config, quiet=quiet)
-            paths.append(save_checkpoint(
-                out_dir / (names or {}).get((model_type, horizon), checkpoint_name(model_type, horizon)),
-                result.model, dataset,
-                training=dataclasses.asdict(train_config),
-                data=dataclasses.asdict(data_config),
-                metrics=result.metrics(),
-            ))
+            paths.append(
+                save_checkpoint(
+                    out_dir / (names or {}).get((model_type, horizon), checkpoint_name(model_type, horizon)),
+                    result.model,
+                    dataset,
+                    training=dataclasses.asdict(train_config),
+                    data=dataclasses.asdict(data_config),
+                    metrics=result.metrics(),
+                )
+            )
     if not paths:
         raise ConfigError("Nothing to train: expected at least one horizon and model type.")
     return paths
@@ -179,17 +194,26 @@ def provenance(studies: dict[int, Study]) -> dict[str, object]:
     import numpy
 
     out: dict[str, object] = {
-        "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                     "numpy": numpy.__version__, "matplotlib": matplotlib.__version__},
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "numpy": numpy.__version__,
+            "matplotlib": matplotlib.__version__,
+        },
     }
     for horizon, study in sorted(studies.items()):
         meta = study.checkpoint
-        entry: dict[str, object] = {"data_source": study.dataset.source,
-                                    "data_fingerprint": study.dataset.fingerprint}
+        entry: dict[str, object] = {
+            "data_source": study.dataset.source,
+            "data_fingerprint": study.dataset.fingerprint,
+        }
         if meta is not None:
             path = meta.path.resolve()
             shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-            entry.update(checkpoint=str(shown), checkpoint_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-                         model_class=meta.model_class)
+            entry.update(
+                checkpoint=str(shown),
+                checkpoint_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                model_class=meta.model_class,
+            )
         out[f"h{horizon}"] = entry
     return out

@@ -1,6 +1,6 @@
 """Deterministic training of the forecasters.
 
-Seeded torch and numpy, a seeded DataLoader generator, ``torch.use_deterministic_algorithms(True)`` and a
+Seeded torch, a seeded DataLoader generator, ``torch.use_deterministic_algorithms(True)`` and a
 fixed thread count: on the same machine a retrain reproduces the state_dict bit for bit. Adam on the MSE of
 all horizon steps (model units); early stopping on the validation MSE keeps the best epoch's weights.
 """
@@ -52,10 +52,9 @@ class TrainResult:
 
 @contextlib.contextmanager
 def deterministic(seed: int, threads: int) -> Iterator[None]:
-    """Seed torch and numpy, fix the thread count and switch on deterministic algorithms for the block."""
+    """Seed torch, fix the thread count and switch on deterministic algorithms for the block."""
     previous = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
     torch.manual_seed(seed)
-    np.random.seed(seed)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
     try:
@@ -70,7 +69,9 @@ def build_model(model_type: str, dataset: Dataset) -> nn.Module:
     return MODEL_TYPES[model_type](n_features=dataset.n_features, horizon_steps=dataset.horizon_steps)
 
 
-def train(model_type: str, dataset: Dataset, config: TrainConfig = TrainConfig(), *, quiet: bool = False) -> TrainResult:
+def train(
+    model_type: str, dataset: Dataset, config: TrainConfig = TrainConfig(), *, quiet: bool = False
+) -> TrainResult:
     """Train a ``cnn_lstm`` or ``lstm`` forecaster on ``dataset.train`` with early stopping on ``dataset.val``.
 
     Parameters
@@ -89,12 +90,19 @@ def train(model_type: str, dataset: Dataset, config: TrainConfig = TrainConfig()
             shuffle=True,
             generator=torch.Generator().manual_seed(config.seed),
         )
-        optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+        optimiser = torch.optim.Adam(
+            model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
         loss_fn = nn.MSELoss()
         best = (float("inf"), 0, float("nan"), copy.deepcopy(model.state_dict()))
         epochs_run = 0
-        bar = tqdm(range(config.epochs), desc=f"train {model_type} h{dataset.horizon_hours:g}", unit="epoch",
-                   disable=quiet or not sys.stderr.isatty(), leave=False)
+        bar = tqdm(
+            range(config.epochs),
+            desc=f"train {model_type} h{dataset.horizon_hours:g}",
+            unit="epoch",
+            disable=quiet or not sys.stderr.isatty(),
+            leave=False,
+        )
         for epoch in bar:
             model.train()
             total, count = 0.0, 0

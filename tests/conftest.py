@@ -25,5 +25,7 @@ def quick_checkpoint(tmp_path_factory):
     from interp.suite import train_checkpoints
 
     folder = tmp_path_factory.mktemp("quick")
-    (path,) = train_checkpoints(folder, (1,), ("cnn_lstm",), data_config=SMALL, train_config=QUICK, quiet=True)
+    (path,) = train_checkpoints(
+        folder, (1,), ("cnn_lstm",), data_config=SMALL, train_config=QUICK, quiet=True
+    )
     return path

@@ -24,7 +24,7 @@ def test_round_trip_gives_the_same_weights_and_meta(quick_checkpoint, small_data
 def test_truncated_file_is_refused(quick_checkpoint, tmp_path):
     broken = tmp_path / "truncated.pt"
     broken.write_bytes(quick_checkpoint.read_bytes()[:2000])
-    with pytest.raises(CheckpointError, match="truncated.pt"):
+    with pytest.raises(CheckpointError, match=r"truncated\.pt"):
         load_checkpoint(broken)
 
 
@@ -48,11 +48,14 @@ def test_plain_state_dict_is_not_a_checkpoint(tmp_path):
         load_checkpoint(path)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"format_version": 99}, "format version"),
-    ({"model_class": "Transformer"}, "model class"),
-    ({"model_kwargs": {"n_features": 7, "horizon_steps": 1}}, "fit"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"format_version": 99}, "format version"),
+        ({"model_class": "Transformer"}, "model class"),
+        ({"model_kwargs": {"n_features": 7, "horizon_steps": 1}}, "fit"),
+    ],
+)
 def test_bad_fields_are_named(quick_checkpoint, tmp_path, change, message):
     payload = torch.load(quick_checkpoint, weights_only=True)
     payload.update(change)
@@ -73,7 +76,7 @@ def test_missing_keys_are_listed(quick_checkpoint, tmp_path):
 
 def test_feature_count_mismatch_names_both(quick_checkpoint):
     _, meta = load_checkpoint(quick_checkpoint)
-    with pytest.raises(CheckpointError, match="10 features.*Found 9"):
+    with pytest.raises(CheckpointError, match=r"10 features.*Found 9"):
         check_fits(meta, meta.feature_names[:-1], 1)
     with pytest.raises(CheckpointError, match="24 h model"):
         check_fits(meta, meta.feature_names, 24)
@@ -91,5 +94,5 @@ def test_model_spec_that_does_not_import(spec):
 
 
 def test_user_model_class_loads(quick_checkpoint):
-    model, meta = load_checkpoint(quick_checkpoint, "interp.models.cnn_lstm:CNNLSTMForecaster")
+    _, meta = load_checkpoint(quick_checkpoint, "interp.models.cnn_lstm:CNNLSTMForecaster")
     assert meta.model_class == "CNNLSTMForecaster"

@@ -59,30 +59,62 @@ def test_foreign_checkpoint(capsys, tmp_path):
 
 def test_checkpoint_whose_features_differ_from_the_data(capsys, tmp_path, quick_checkpoint, room_csv):
     data = edited(room_csv, tmp_path, lambda f: f.drop(columns=["pressure"]))
-    err = run_cli(["study", "--horizon", "1", "--checkpoint", str(quick_checkpoint), "--data", str(data)],
-                  capsys, tmp_path / "res")
+    err = run_cli(
+        ["study", "--horizon", "1", "--checkpoint", str(quick_checkpoint), "--data", str(data)],
+        capsys,
+        tmp_path / "res",
+    )
     assert "features" in err and "Found 9" in err
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda f: f.drop(columns=["co2"]), "co2"),
-    (lambda f: f.assign(humidity=f["humidity"].where(f.index != 50, "")), "humidity"),
-    (lambda f: f.assign(light=f["light"].where(f.index != 70, "bright")), "light"),
-    (lambda f: f.iloc[np.r_[0:30, 31, 30, 32:len(f)]], "sorted"),
-    (lambda f: pd.concat([f.iloc[:40], f.iloc[39:]]), "uplicate"),
-    (lambda f: f.iloc[:120], "rows"),
-], ids=["missing-target", "nan", "non-numeric", "unsorted", "duplicate", "too-few-rows"])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda f: f.drop(columns=["co2"]), "co2"),
+        (lambda f: f.assign(humidity=f["humidity"].where(f.index != 50, "")), "humidity"),
+        (lambda f: f.assign(light=f["light"].where(f.index != 70, "bright")), "light"),
+        (lambda f: f.iloc[np.r_[0:30, 31, 30, 32 : len(f)]], "sorted"),
+        (lambda f: pd.concat([f.iloc[:40], f.iloc[39:]]), "uplicate"),
+        (lambda f: f.iloc[:120], "rows"),
+    ],
+    ids=["missing-target", "nan", "non-numeric", "unsorted", "duplicate", "too-few-rows"],
+)
 def test_bad_csv_for_training(capsys, tmp_path, room_csv, edit, expected):
     data = edited(room_csv, tmp_path, edit)
-    err = run_cli(["train", "--horizon", "1", "--data", str(data), "--epochs", "1", "--quiet",
-                   "--out", str(tmp_path / "m.pt")], capsys, tmp_path / "res")
+    err = run_cli(
+        [
+            "train",
+            "--horizon",
+            "1",
+            "--data",
+            str(data),
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            str(tmp_path / "m.pt"),
+        ],
+        capsys,
+        tmp_path / "res",
+    )
     assert expected in err and "edited.csv" in err
     assert not (tmp_path / "m.pt").exists()
 
 
 def test_model_that_does_not_import(capsys, tmp_path, quick_checkpoint):
-    err = run_cli(["study", "--horizon", "1", "--checkpoint", str(quick_checkpoint),
-                   "--model", "no_such_pkg.models:Net"], capsys, tmp_path / "res")
+    err = run_cli(
+        [
+            "study",
+            "--horizon",
+            "1",
+            "--checkpoint",
+            str(quick_checkpoint),
+            "--model",
+            "no_such_pkg.models:Net",
+        ],
+        capsys,
+        tmp_path / "res",
+    )
     assert "--model" in err and "no_such_pkg" in err
 
 
@@ -92,16 +124,25 @@ def test_horizon_seven_in_the_cli(capsys, tmp_path):
 
 
 def test_horizon_seven_in_pytest_is_a_usage_error():
-    proc = subprocess.run([sys.executable, "-m", "pytest", "checks", "--horizon", "7", "-q", "--co"],
-                          cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "checks", "--horizon", "7", "-q", "--co"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 4
     assert "--horizon expects one of 1, 24" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
 def test_regeneration_is_refused_under_ci():
-    proc = subprocess.run([sys.executable, "-m", "pytest", "checks", "--snapshot-update", "-q", "--co"],
-                          cwd=ROOT, capture_output=True, text=True, env={**_env(), "CI": "true"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "checks", "--snapshot-update", "-q", "--co"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**_env(), "CI": "true"},
+    )
     assert proc.returncode == 4
     assert "refused with CI=true" in proc.stderr
 
@@ -110,3 +151,17 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_the_checks_run_single_threaded():
+    """torch, BLAS and OpenMP pools all at one thread (set by the root conftest.py, as in the CLI)."""
+    from interp.runtime import thread_counts
+
+    assert torch_threads() == 1
+    assert thread_counts() and set(thread_counts()) == {1}
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()

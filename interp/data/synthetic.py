@@ -48,7 +48,9 @@ def indoor_co2(days: int = 180, seed: int = 0, resolution: str = "1h") -> pd.Dat
 
     office_hours = weekday & (hour >= 7) & (hour < 19)
     drift = _ar1(rng, days, phi=0.8, sigma=0.15)[day]
-    ventilation = np.clip(np.where(office_hours, 1.1, 0.35) * (1.0 + drift), 0.15, None)  # air changes per hour
+    ventilation = np.clip(
+        np.where(office_hours, 1.1, 0.35) * (1.0 + drift), 0.15, None
+    )  # air changes per hour
 
     co2 = np.empty(n)
     c = OUTDOOR_CO2_PPM + 30.0
@@ -62,8 +64,9 @@ def indoor_co2(days: int = 180, seed: int = 0, resolution: str = "1h") -> pd.Dat
     outdoor = 8.0 + 10.0 * season + 4.0 * np.sin(2 * np.pi * (hour - 9) / 24) + _ar1(rng, n, 0.995, 0.08)
     heating = np.where(office_hours, 21.5, 18.0)
     temperature = _smooth(heating + 0.04 * (outdoor - 8.0) + 0.12 * occupancy, 0.15) + rng.normal(0, 0.1, n)
-    humidity = np.clip(35.0 + 8.0 * season + 0.9 * occupancy + _ar1(rng, n, 0.99, 0.25)
-                       + rng.normal(0, 0.5, n), 15, 80)
+    humidity = np.clip(
+        35.0 + 8.0 * season + 0.9 * occupancy + _ar1(rng, n, 0.99, 0.25) + rng.normal(0, 0.5, n), 15, 80
+    )
     daylight = np.clip(np.sin(np.pi * (hour - 7) / 12), 0, None) * (250 + 150 * season)
     lamps = np.where(occupancy > 0, 350.0, 0.0)
     light = np.clip(daylight + lamps + rng.normal(0, 10.0, n), 0, None)
@@ -96,8 +99,14 @@ def add_calendar_features(frame: pd.DataFrame) -> None:
     frame["is_weekday"] = (index.day_of_week.to_numpy() < 5).astype(float)
 
 
-def _occupancy(rng: np.random.Generator, days: int, steps_per_day: int, hour: np.ndarray,
-               day: np.ndarray, weekday: np.ndarray) -> np.ndarray:
+def _occupancy(
+    rng: np.random.Generator,
+    days: int,
+    steps_per_day: int,
+    hour: np.ndarray,
+    day: np.ndarray,
+    weekday: np.ndarray,
+) -> np.ndarray:
     """People in the room: a weekday schedule with a lunch dip, absences and meetings; integer counts."""
     team = np.clip(np.round(6.5 + 2.5 * _ar1(rng, days, phi=0.85, sigma=0.5)), 2, 12)  # slowly varying team
     busy = rng.random(days) < 0.15

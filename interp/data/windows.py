@@ -154,9 +154,11 @@ def rows_needed(span: int, split: tuple[float, float, float], minimum: dict[str,
     them, so they hold ``f·n - 2·span + 1``.
     """
     train, val, test = split
-    need = [(span - 1 + minimum["train"]) / train,
-            (2 * span - 1 + minimum["validation"]) / val,
-            (2 * span - 1 + minimum["test"]) / test]
+    need = [
+        (span - 1 + minimum["train"]) / train,
+        (2 * span - 1 + minimum["validation"]) / val,
+        (2 * span - 1 + minimum["test"]) / test,
+    ]
     return int(np.ceil(max(need))) + 2  # + 2 absorbs the rounding of the cut points
 
 
@@ -232,8 +234,8 @@ def make_dataset(
     valid = segment[starts] == segment[starts + span - 1] if len(starts) else np.zeros(0, bool)
 
     # Chronological row parts with a gap of lookback + horizon rows between them.
-    cut1 = int(round(config.split[0] * n_rows))
-    cut2 = int(round((config.split[0] + config.split[1]) * n_rows))
+    cut1 = round(config.split[0] * n_rows)
+    cut2 = round((config.split[0] + config.split[1]) * n_rows)
     bounds = ((0, cut1), (cut1 + span, cut2), (cut2 + span, n_rows))
     parts = [starts[valid & (starts >= lo) & (starts + span <= hi)] for lo, hi in bounds]
     minimum = {"train": 64, "validation": 16, "test": 16}
@@ -249,7 +251,7 @@ def make_dataset(
     values = frame.to_numpy(dtype=np.float64)
     t_index = features.index(target)
     if scaler is None:
-        train_rows = values[: cut1]
+        train_rows = values[:cut1]
         scale = train_rows.std(axis=0)
         scaler = Scaler(features, train_rows.mean(axis=0), np.where(scale > 0, scale, 1.0), t_index)
     elif tuple(scaler.feature_names) != features:

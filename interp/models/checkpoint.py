@@ -27,8 +27,20 @@ from interp.models import MODEL_CLASSES
 
 FORMAT_VERSION = 1
 REQUIRED_KEYS = (
-    "format_version", "model_class", "model_kwargs", "state_dict", "feature_names", "target", "scaler",
-    "resolution_seconds", "lookback_hours", "horizon_hours", "regime_bounds", "training", "data", "metrics",
+    "format_version",
+    "model_class",
+    "model_kwargs",
+    "state_dict",
+    "feature_names",
+    "target",
+    "scaler",
+    "resolution_seconds",
+    "lookback_hours",
+    "horizon_hours",
+    "regime_bounds",
+    "training",
+    "data",
+    "metrics",
 )
 
 
@@ -112,7 +124,9 @@ def save_checkpoint(
     return path
 
 
-def load_checkpoint(path: str | os.PathLike[str], model_class: str | None = None) -> tuple[nn.Module, CheckpointMeta]:
+def load_checkpoint(
+    path: str | os.PathLike[str], model_class: str | None = None
+) -> tuple[nn.Module, CheckpointMeta]:
     """Load a checkpoint with ``weights_only=True`` and rebuild its model in eval mode.
 
     Parameters
@@ -131,8 +145,10 @@ def load_checkpoint(path: str | os.PathLike[str], model_class: str | None = None
     """
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"{path}: expected a checkpoint file. Found nothing there. "
-                              f"Train one with `python -m interp train --out {path}`.")
+        raise CheckpointError(
+            f"{path}: expected a checkpoint file. Found nothing there. "
+            f"Train one with `python -m interp train --out {path}`."
+        )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated zip, foreign pickle, not a torch file at all
@@ -142,27 +158,37 @@ def load_checkpoint(path: str | os.PathLike[str], model_class: str | None = None
             f"load safely ({reason[:160]}). Retrain it or restore the file."
         ) from None
     if not isinstance(payload, dict) or "format_version" not in payload:
-        raise CheckpointError(f"{path}: expected an interp checkpoint (a dict with format_version). "
-                              f"Found a {type(payload).__name__}. Train one with `python -m interp train`.")
+        raise CheckpointError(
+            f"{path}: expected an interp checkpoint (a dict with format_version). "
+            f"Found a {type(payload).__name__}. Train one with `python -m interp train`."
+        )
     if payload["format_version"] != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: expected checkpoint format version {FORMAT_VERSION}. Found "
-                              f"{payload['format_version']!r}. Retrain it with this version of interp.")
+        raise CheckpointError(
+            f"{path}: expected checkpoint format version {FORMAT_VERSION}. Found "
+            f"{payload['format_version']!r}. Retrain it with this version of interp."
+        )
     missing = [k for k in REQUIRED_KEYS if k not in payload]
     if missing:
-        raise CheckpointError(f"{path}: expected the keys {list(REQUIRED_KEYS)}. Missing {missing}. "
-                              f"Retrain it with `python -m interp train`.")
+        raise CheckpointError(
+            f"{path}: expected the keys {list(REQUIRED_KEYS)}. Missing {missing}. "
+            f"Retrain it with `python -m interp train`."
+        )
     cls = resolve_model_class(model_class) if model_class else MODEL_CLASSES.get(payload["model_class"])
     if cls is None:
-        raise CheckpointError(f"{path}: expected a model class of {sorted(MODEL_CLASSES)}. Found "
-                              f"{payload['model_class']!r}. Pass --model package.module:Class for your own.")
+        raise CheckpointError(
+            f"{path}: expected a model class of {sorted(MODEL_CLASSES)}. Found "
+            f"{payload['model_class']!r}. Pass --model package.module:Class for your own."
+        )
     try:
         model = cls(**payload["model_kwargs"])
         model.load_state_dict(payload["state_dict"])
     except (RuntimeError, TypeError) as exc:
         first = str(exc).strip().splitlines()[0]
-        raise CheckpointError(f"{path}: expected weights that fit {cls.__name__}"
-                              f"({payload['model_kwargs']}). Found a mismatch: {first[:200]}. "
-                              f"Use the model class it was trained with, or retrain.") from None
+        raise CheckpointError(
+            f"{path}: expected weights that fit {cls.__name__}"
+            f"({payload['model_kwargs']}). Found a mismatch: {first[:200]}. "
+            f"Use the model class it was trained with, or retrain."
+        ) from None
     model.eval()
     scaler = payload["scaler"]
     meta = CheckpointMeta(
@@ -197,8 +223,10 @@ def check_fits(meta: CheckpointMeta, feature_names: tuple[str, ...], horizon_hou
             f"Study it on the data it was trained with, or retrain on this data."
         )
     if float(horizon_hours) != meta.horizon_hours:
-        raise CheckpointError(f"{meta.path}: expected a {horizon_hours:g} h model. Found a "
-                              f"{meta.horizon_hours:g} h one. Pick the checkpoint of that horizon.")
+        raise CheckpointError(
+            f"{meta.path}: expected a {horizon_hours:g} h model. Found a "
+            f"{meta.horizon_hours:g} h one. Pick the checkpoint of that horizon."
+        )
 
 
 def resolve_model_class(spec: str) -> type[nn.Module]:
@@ -211,15 +239,21 @@ def resolve_model_class(spec: str) -> type[nn.Module]:
     """
     module_name, sep, class_name = spec.partition(":")
     if not sep or not module_name or not class_name:
-        raise ConfigError(f"--model expects package.module:Class. Found {spec!r}. "
-                          f"Write it like `mypkg.models:MyForecaster`.")
+        raise ConfigError(
+            f"--model expects package.module:Class. Found {spec!r}. "
+            f"Write it like `mypkg.models:MyForecaster`."
+        )
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:
-        raise ConfigError(f"--model {spec}: expected an importable module {module_name!r}. Found an "
-                          f"import error ({type(exc).__name__}: {exc}). Check the name and PYTHONPATH.") from None
+        raise ConfigError(
+            f"--model {spec}: expected an importable module {module_name!r}. Found an "
+            f"import error ({type(exc).__name__}: {exc}). Check the name and PYTHONPATH."
+        ) from None
     cls = getattr(module, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
-        raise ConfigError(f"--model {spec}: expected an nn.Module class {class_name!r} in {module_name}. "
-                          f"Found {type(cls).__name__}. Check the class name.")
+        raise ConfigError(
+            f"--model {spec}: expected an nn.Module class {class_name!r} in {module_name}. "
+            f"Found {type(cls).__name__}. Check the class name."
+        )
     return cls

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 import matplotlib as mpl
+import matplotlib.style
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 

@@ -1,0 +1,499 @@
+"""Section B1–B6: gradient attribution through the whole CNN-LSTM (input ← conv ← pool ← LSTM ← head).
+
+Everything here reads the study's single backward pass (:attr:`Study.capture`: input, conv1, conv2, pool
+gradients) and its one guided pass (:attr:`Study.guided_input`); no analysis runs the model again. The target
+is the prediction at the last horizon step, in model (standardised) units, so gradients are in model units
+per model unit. Saliency follows Simonyan et al. (arXiv:1312.6034), guided backprop Springenberg et al.
+(arXiv:1412.6806).
+
+Lags: step ``t`` of an ``L``-step window has lag ``(L - 1 - t) / steps_per_hour`` hours, 0 being the last
+input step ("now").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from interp.attribution import relu_gradient_minima
+from interp.config import DECOY_FEATURE, REGIME_NAMES
+from interp.errors import InvariantError, InvariantSkipped
+from interp.hooks import guided_relus
+from interp.study import Study, cached
+
+SUM_TOLERANCE = 1e-6
+"""B2, B3: normalised importances must sum to 1 within this."""
+
+MIN_GUIDED_DIFFERENCE = 1e-3
+"""B4: ``‖guided − gradient‖ / ‖gradient‖`` below this means no ReLU gradient was modified."""
+
+RELU_CHECK_WINDOWS = 64
+"""B4: evenly spaced evaluation windows on which the guided ReLUs are traced (a small extra pass)."""
+
+DECOY_TOP_K = 3
+"""B2: the planted decoy must not be among this many most important features."""
+
+FLOW_POINTS = ("input", "conv1", "act1", "conv2", "act2", "pooled")
+"""B6: gradient points from the input to the LSTM input (``act2``: the pool input; ``pooled``: its output)."""
+
+
+def lag_hours(lookback_steps: int, steps_per_hour: float) -> np.ndarray:
+    """``(L,)`` lag of each window step in hours: ``L - 1`` steps … 0 (the last input step)."""
+    return (lookback_steps - 1 - np.arange(lookback_steps)) / float(steps_per_hour)
+
+
+def normalise(values: np.ndarray) -> np.ndarray:
+    """``values / values.sum()``; NaN everywhere when the sum is zero or not finite (a broken attribution)."""
+    total = float(np.sum(values))
+    if total == 0.0 or not np.isfinite(total):
+        return np.full(values.shape, np.nan)
+    return values / total
+
+
+def map_entropy(mean_abs: np.ndarray) -> float:
+    """Entropy of a non-negative map as a distribution, divided by ``log(size)``: 1 = flat, 0 = one cell."""
+    p = normalise(mean_abs.ravel())
+    if not np.all(np.isfinite(p)) or p.size < 2:
+        return float("nan")
+    p = p[p > 0]
+    return float(-np.sum(p * np.log(p)) / np.log(mean_abs.size))
+
+
+@dataclass(frozen=True)
+class InputAttribution:
+    """B1–B4: an input attribution ``(N, L, F)`` summarised over the evaluation windows.
+
+    Attributes
+    ----------
+    method : str
+        ``"gradient"`` (saliency) or ``"guided backprop"``.
+    feature_names : tuple of str
+        The F features, in input order.
+    lag_hours : (L,) float64
+        Lag of each window step, hours (0 = last input step).
+    mean_abs : (L, F) float64
+        Mean over windows of ``|attribution|``, model units per model unit.
+    signed_mean : (L, F) float64
+        Mean over windows of the signed attribution (the direction of each input's influence).
+    window_norm : (N,) float64
+        L2 norm of each window's attribution (NaN or inf when the attribution is not finite).
+    feature_importance : (F,) float64
+        ``mean_abs`` summed over steps, normalised to sum 1 (NaN when the attribution is all zero).
+    temporal_importance : (L,) float64
+        ``mean_abs`` summed over features, normalised to sum 1.
+    regime_temporal_importance : (3, L) float64
+        ``temporal_importance`` over the windows of each CO2 regime (Low, Medium, High); NaN rows for a regime
+        without windows.
+    decoy_index : int
+        Index of the planted decoy feature on the embedded data, -1 on user data.
+    """
+
+    method: str
+    feature_names: tuple[str, ...]
+    lag_hours: np.ndarray
+    mean_abs: np.ndarray
+    signed_mean: np.ndarray
+    window_norm: np.ndarray
+    feature_importance: np.ndarray
+    temporal_importance: np.ndarray
+    regime_temporal_importance: np.ndarray
+    decoy_index: int
+
+    @property
+    def ranking(self) -> np.ndarray:
+        """``(F,)`` feature indices by decreasing importance (ties: input order)."""
+        return np.argsort(-np.nan_to_num(self.feature_importance, nan=-np.inf), kind="stable")
+
+
+def summarise_attribution(
+    values: np.ndarray,
+    regimes: np.ndarray,
+    feature_names: tuple[str, ...],
+    lags: np.ndarray,
+    method: str,
+    decoy_index: int = -1,
+) -> InputAttribution:
+    """Summarise an ``(N, L, F)`` attribution over windows; ``regimes``: ``(N,)`` CO2 regime (0, 1, 2)."""
+    v = values.astype(np.float64)
+    magnitude = np.abs(v)
+    mean_abs = magnitude.mean(axis=0)
+    by_regime = np.full((len(REGIME_NAMES), v.shape[1]), np.nan)
+    for regime in range(len(REGIME_NAMES)):
+        members = regimes == regime
+        if members.any():
+            by_regime[regime] = normalise(magnitude[members].mean(axis=0).sum(axis=1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        window_norm = np.sqrt(np.sum(v**2, axis=(1, 2)))
+    return InputAttribution(
+        method=method,
+        feature_names=tuple(feature_names),
+        lag_hours=lags,
+        mean_abs=mean_abs,
+        signed_mean=v.mean(axis=0),
+        window_norm=window_norm,
+        feature_importance=normalise(mean_abs.sum(axis=0)),
+        temporal_importance=normalise(mean_abs.sum(axis=1)),
+        regime_temporal_importance=by_regime,
+        decoy_index=decoy_index,
+    )
+
+
+def _summarise(study: Study, values: np.ndarray, method: str) -> InputAttribution:
+    dataset = study.dataset
+    names = tuple(dataset.feature_names)
+    decoy = names.index(DECOY_FEATURE) if dataset.is_embedded and DECOY_FEATURE in names else -1
+    lags = lag_hours(values.shape[1], dataset.steps_per_hour)
+    return summarise_attribution(values, dataset.test_regimes, names, lags, method, decoy)
+
+
+@cached
+def input_gradient(study: Study) -> InputAttribution:
+    """B1–B3: saliency ``d ŷ[:, -1] / d x`` of the study's one backward pass, summarised over windows."""
+    return _summarise(study, study.capture.grad_input, "gradient")
+
+
+@dataclass(frozen=True)
+class GuidedBackprop:
+    """B4: guided backprop, compared with the plain gradient.
+
+    Guided backprop clamps the gradient each ``nn.ReLU`` module passes on to ≥ 0 (conv blocks and head); the
+    LSTM's sigmoid/tanh gates are untouched.
+
+    Attributes
+    ----------
+    attribution : InputAttribution
+        The guided ``(N, L, F)`` attribution, summarised.
+    relative_difference : float
+        ``‖guided − gradient‖ / ‖gradient‖`` over all windows (Frobenius norms); 0 when no ReLU was modified.
+    entropy_gradient, entropy_guided : float
+        :func:`map_entropy` of the two ``(L, F)`` mean-|·| maps; lower is sharper.
+    relu_modules : tuple of str
+        Names of the ``nn.ReLU`` modules the guided pass modified.
+    """
+
+    attribution: InputAttribution
+    relative_difference: float
+    entropy_gradient: float
+    entropy_guided: float
+    relu_modules: tuple[str, ...]
+
+
+@cached
+def guided_backprop(study: Study) -> GuidedBackprop:
+    """B4: the study's one guided pass, summarised and compared with the plain gradient."""
+    guided, plain = study.guided_input.astype(np.float64), study.capture.grad_input.astype(np.float64)
+    plain_norm = float(np.linalg.norm(plain))
+    difference = float(np.linalg.norm(guided - plain)) / plain_norm if plain_norm > 0 else float("nan")
+    attribution = _summarise(study, study.guided_input, "guided backprop")
+    relus = tuple(name for name, m in study.model.named_modules() if isinstance(m, torch.nn.ReLU))
+    return GuidedBackprop(
+        attribution,
+        difference,
+        map_entropy(input_gradient(study).mean_abs),
+        map_entropy(attribution.mean_abs),
+        relus,
+    )
+
+
+@dataclass(frozen=True)
+class LayerGradients:
+    """B5: mean ``|gradient|`` at the conv1, conv2 and pool outputs (channel × step).
+
+    Attributes
+    ----------
+    conv1 : (32, L) float64
+        At the Conv1d-1 output (before BN).
+    conv2 : (64, L) float64
+        At the Conv1d-2 output (before BN).
+    pooled : (64, L // 2) float64
+        At the pool output, i.e. the LSTM input.
+    lag_hours : (L,) float64
+        Lag of each input step, hours.
+    """
+
+    conv1: np.ndarray
+    conv2: np.ndarray
+    pooled: np.ndarray
+    lag_hours: np.ndarray
+
+
+@cached
+def layer_gradients(study: Study) -> LayerGradients:
+    """B5: mean |gradient| per channel and step at conv1, conv2 and the pool output (the study's one pass)."""
+    cap = study.capture
+
+    def mean_abs(grad: np.ndarray) -> np.ndarray:
+        return np.abs(grad.astype(np.float64)).mean(axis=0)
+
+    lags = lag_hours(cap.x.shape[1], study.dataset.steps_per_hour)
+    return LayerGradients(mean_abs(cap.grad_conv1), mean_abs(cap.grad_conv2), mean_abs(cap.grad_pooled), lags)
+
+
+@dataclass(frozen=True)
+class MaxPoolRouting:
+    """B5: where the max-pool routes the gradient (counts over all windows and channels).
+
+    Attributes
+    ----------
+    positions : int
+        Positions at the pool input, ``N · C · L``.
+    pooled_values : int
+        Values at the pool output, ``N · C · L'``.
+    selected : int
+        Distinct pool-input positions selected by the pool (``== pooled_values`` when windows do not overlap).
+    mismatched : int
+        Pool-input positions where "gradient ≠ 0" and "selected" disagree (0 for a max-pool).
+    nonzero_conv2 : int
+        Non-zero gradients at the conv2 output (fewer than ``selected``: ReLU zeros block the rest).
+    zero_gradient_windows : (k,) int64
+        Windows whose input gradient is exactly zero everywhere.
+    """
+
+    positions: int
+    pooled_values: int
+    selected: int
+    mismatched: int
+    nonzero_conv2: int
+    zero_gradient_windows: np.ndarray
+
+    @property
+    def selected_fraction(self) -> float:
+        """Share of pool-input positions that receive a gradient (0.5 for MaxPool1d(2), L even)."""
+        return self.selected / self.positions
+
+
+def maxpool_routing_counts(
+    pool_indices: np.ndarray, grad_pool_input: np.ndarray, grad_conv2: np.ndarray, grad_input: np.ndarray
+) -> MaxPoolRouting:
+    """Compare the non-zero gradient at the pool input ``(N, C, L)`` with the pool's ``(N, C, L')`` picks."""
+    selected = np.zeros(grad_pool_input.shape, dtype=bool)
+    np.put_along_axis(selected, pool_indices.astype(np.int64), True, axis=2)
+    nonzero = grad_pool_input != 0
+    window_zero = ~np.any(grad_input.reshape(len(grad_input), -1) != 0, axis=1)
+    return MaxPoolRouting(
+        positions=int(selected.size),
+        pooled_values=int(pool_indices.size),
+        selected=int(selected.sum()),
+        mismatched=int(np.sum(selected != nonzero)),
+        nonzero_conv2=int(np.count_nonzero(grad_conv2)),
+        zero_gradient_windows=np.flatnonzero(window_zero),
+    )
+
+
+@cached
+def maxpool_routing(study: Study) -> MaxPoolRouting:
+    """B5: max-pool gradient routing in the study's one backward pass."""
+    cap = study.capture
+    return maxpool_routing_counts(cap.pool_indices, cap.grad_act2, cap.grad_conv2, cap.grad_input)
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """B6: gradient magnitude at each point from the LSTM input back to the input.
+
+    Attributes
+    ----------
+    points : tuple of str
+        :data:`FLOW_POINTS`, input first.
+    norms : (6,) float64
+        Mean over windows of the per-window L2 norm of the gradient at each point.
+    ratios : (5,) float64
+        ``norms[i] / norms[i + 1]``: the gain of each backward stage (conv1 weights, BN1 + ReLU1, conv2
+        weights, BN2 + ReLU2, max-pool); NaN or inf when a norm is 0.
+    """
+
+    points: tuple[str, ...]
+    norms: np.ndarray
+    ratios: np.ndarray
+
+    @property
+    def ratio_names(self) -> tuple[str, ...]:
+        return tuple(f"{a}/{b}" for a, b in zip(self.points[:-1], self.points[1:], strict=True))
+
+
+def gradient_flow_norms(grads: dict[str, np.ndarray]) -> GradientFlow:
+    """B6 from ``{point: (N, ...) gradient}`` for every name in :data:`FLOW_POINTS`."""
+    norms = np.array(
+        [
+            float(
+                np.mean(np.sqrt(np.sum(grads[p].astype(np.float64).reshape(len(grads[p]), -1) ** 2, axis=1)))
+            )
+            for p in FLOW_POINTS
+        ]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = norms[:-1] / norms[1:]
+    return GradientFlow(FLOW_POINTS, norms, ratios)
+
+
+@cached
+def gradient_flow(study: Study) -> GradientFlow:
+    """B6: gradient-flow norms and stage ratios from the study's one backward pass."""
+    cap = study.capture
+    return gradient_flow_norms(
+        {
+            "input": cap.grad_input,
+            "conv1": cap.grad_conv1,
+            "act1": cap.grad_act1,
+            "conv2": cap.grad_conv2,
+            "act2": cap.grad_act2,
+            "pooled": cap.grad_pooled,
+        }
+    )
+
+
+# --- invariants -------------------------------------------------------------------------------------------
+
+
+def check_gradients_finite_nonzero(result: InputAttribution, item_id: str = "B1") -> None:
+    """B1 invariant: every window's input gradient is finite and not all zero.
+
+    Raises
+    ------
+    InvariantError
+        When some window's attribution norm is zero, NaN or inf.
+    """
+    bad = np.flatnonzero(~np.isfinite(result.window_norm) | (result.window_norm == 0))
+    if bad.size:
+        raise InvariantError(
+            f"{item_id}: expected a finite, non-zero {result.method} for every window. Found {bad.size} of "
+            f"{result.window_norm.size} windows zero or not finite (first: {bad[:5].tolist()}). Check that "
+            f"the model's weights are finite and that the input reaches the prediction (no zeroed layer)."
+        )
+
+
+def check_sums_to_one(importance: np.ndarray, what: str, item_id: str) -> None:
+    """B2/B3 invariant: a normalised importance vector is finite and sums to 1.
+
+    Raises
+    ------
+    InvariantError
+        When the sum differs from 1 by more than :data:`SUM_TOLERANCE` (NaN for an all-zero attribution).
+    """
+    total = float(np.sum(importance))
+    if not abs(total - 1.0) <= SUM_TOLERANCE:
+        raise InvariantError(
+            f"{item_id}: expected the normalised {what} to sum to 1. Found a sum of {total}: the attribution "
+            f"is zero or not finite. Check the model's weights for zeroed or non-finite layers."
+        )
+
+
+def check_decoy_not_important(study: Study) -> None:
+    """B2 invariant: on the embedded data the decoy ``pressure`` is not in the top 3 (at 1 h: bottom half).
+
+    Raises
+    ------
+    InvariantSkipped
+        On user data (no planted decoy).
+    InvariantError
+        When the decoy ranks too high.
+    """
+    result = input_gradient(study)
+    if result.decoy_index < 0:
+        raise InvariantSkipped(
+            f"B2: the decoy check needs the embedded data with its planted '{DECOY_FEATURE}' feature; "
+            f"this study runs on {study.dataset.source}."
+        )
+    rank = int(np.flatnonzero(result.ranking == result.decoy_index)[0])
+    n = len(result.feature_names)
+    if rank < DECOY_TOP_K or (study.horizon_hours == 1 and rank < n // 2):
+        bound = f"below the top {DECOY_TOP_K}" + (
+            f" and in the bottom half (rank > {n // 2})" if study.horizon_hours == 1 else ""
+        )
+        raise InvariantError(
+            f"B2: expected the decoy '{DECOY_FEATURE}' (no causal effect) {bound} of the gradient "
+            f"importance. "
+            f"Found rank {rank + 1} of {n} (share {result.feature_importance[result.decoy_index]:.3f}). The "
+            f"model relies on a feature that cannot matter: retrain or inspect its layer-1 weights."
+        )
+
+
+def check_guided_differs(result: GuidedBackprop) -> None:
+    """B4 invariant: guided backprop differs from the plain gradient (it equals it when no nn.ReLU is hooked).
+
+    Raises
+    ------
+    InvariantError
+        When ``relative_difference`` is below :data:`MIN_GUIDED_DIFFERENCE` or not finite.
+    """
+    if not result.relative_difference >= MIN_GUIDED_DIFFERENCE:
+        raise InvariantError(
+            f"B4: expected guided backprop to differ from the plain gradient (relative difference ≥ "
+            f"{MIN_GUIDED_DIFFERENCE}). Found {result.relative_difference:.3g} with nn.ReLU modules "
+            f"{list(result.relu_modules)}. Use nn.ReLU modules, not F.relu: guided backprop hooks modules "
+            f"only."
+        )
+
+
+def check_guided_relus_nonnegative(study: Study) -> None:
+    """B4 invariant: during a guided pass every ReLU (module or functional) passes on only gradients ≥ 0.
+
+    Traced on :data:`RELU_CHECK_WINDOWS` evenly spaced evaluation windows (one small extra pass).
+
+    Raises
+    ------
+    InvariantError
+        When some ReLU passes on a negative gradient (a functional ``F.relu`` escapes the guided hooks).
+    """
+    x = study.dataset.test.x
+    rows = np.unique(np.linspace(0, len(x) - 1, min(RELU_CHECK_WINDOWS, len(x))).astype(np.int64))
+    with guided_relus(study.model):
+        minima = relu_gradient_minima(study.model, x[torch.from_numpy(rows)])
+    negative = [(i, m) for i, m in enumerate(minima) if m is not None and m < 0]
+    if negative:
+        raise InvariantError(
+            f"B4: expected every ReLU to pass on only non-negative gradients during the guided pass. Found "
+            f"{len(negative)} of {len(minima)} ReLU calls passing negative gradients (call, min: "
+            f"{negative}). "
+            f"Replace functional relu calls by nn.ReLU modules so the guided hooks reach them."
+        )
+
+
+def check_maxpool_routing(study: Study) -> None:
+    """B5 invariant: the max-pool routes each pooled value's gradient to its one selected input position.
+
+    Every window's input gradient is non-zero; at the pool input the non-zero gradients are exactly the
+    selected positions, one distinct position per pooled value (half of all positions for MaxPool1d(2)).
+
+    Raises
+    ------
+    InvariantError
+        When a window has no input gradient, or the routing differs.
+    """
+    r = maxpool_routing(study)
+    if r.zero_gradient_windows.size:
+        raise InvariantError(
+            f"B5: expected a non-zero input gradient in every window. Found {r.zero_gradient_windows.size} "
+            f"all-zero windows (first: {r.zero_gradient_windows[:5].tolist()}). Check for zeroed layers."
+        )
+    if r.mismatched or r.selected != r.pooled_values:
+        raise InvariantError(
+            f"B5: expected the gradient at the pool input to be non-zero exactly at the {r.pooled_values} "
+            f"positions the max-pool selected, one per pooled value. Found {r.selected} distinct selected "
+            f"positions ({r.selected_fraction:.3f} of {r.positions}) and {r.mismatched} positions where "
+            f"gradient and selection disagree. Use a non-overlapping nn.MaxPool1d that passes on only the "
+            f"maxima."
+        )
+
+
+def check_flow_ratios(result: GradientFlow) -> None:
+    """B6 invariant: every stage's gradient-norm ratio is finite and positive.
+
+    Raises
+    ------
+    InvariantError
+        When a ratio is 0, NaN or inf (a layer blocks or explodes the gradient).
+    """
+    bad = [
+        f"{name}={value:.3g}"
+        for name, value in zip(result.ratio_names, result.ratios, strict=True)
+        if not (np.isfinite(value) and value > 0)
+    ]
+    if bad:
+        raise InvariantError(
+            f"B6: expected finite, positive gradient-norm ratios between consecutive layers. Found {bad} "
+            f"(norms {dict(zip(result.points, np.round(result.norms, 6).tolist(), strict=True))}). A layer "
+            f"blocks the gradient: check for zeroed weights or dead BN/ReLU channels."
+        )

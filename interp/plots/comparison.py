@@ -1,0 +1,115 @@
+"""Cross-horizon figures (plan E5): E8 metrics table, E9 attribution shift, E10 filter importance shift."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from interp.analyses.comparison import AttributionShift, FilterImportanceShift, MetricsSummary
+from interp.plots.style import new_figure, symmetric_limit
+
+HORIZON_COLOURS = ("#1b9e77", "#7570b3")
+"""1 h, 24 h."""
+
+
+def metrics_table(summary: MetricsSummary) -> Figure:
+    """E8: a table of RMSE, MAE (ppm) and R² at the last horizon step, beside bars of RMSE and MAE."""
+    fig = new_figure(8.0, 3.0)
+    table_ax, bar_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.3, 1.0)})
+    labels = [f"{h:g} h" for h in summary.horizons_hours]
+    cells = [
+        [f"{r:.1f}", f"{m:.1f}", f"{q:.3f}", f"{n:d}"]
+        for r, m, q, n in zip(summary.rmse, summary.mae, summary.r2, summary.n_windows, strict=True)
+    ]
+    table_ax.axis("off")
+    table = table_ax.table(
+        cellText=cells,
+        rowLabels=labels,
+        colLabels=["RMSE (ppm)", "MAE (ppm)", "R²", "windows"],
+        cellLoc="center",
+        bbox=(0.08, 0.45, 0.92, 0.4),
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    table_ax.set_title("E8 Metrics at the last horizon step")
+
+    x = np.arange(2)
+    width = 0.38
+    for k, colour in enumerate(HORIZON_COLOURS):
+        values = np.nan_to_num([summary.rmse[k], summary.mae[k]])
+        bars = bar_ax.bar(x + (k - 0.5) * width, values, width, color=colour, label=labels[k])
+        bar_ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    top = max(float(np.max(np.nan_to_num(np.r_[summary.rmse, summary.mae]))), 1.0)
+    bar_ax.set_ylim(0, 1.45 * top)
+    bar_ax.set_xticks(x, ["RMSE", "MAE"])
+    bar_ax.set_ylabel("error (ppm)")
+    bar_ax.set_title("Error by horizon")
+    bar_ax.legend(loc="upper left", ncol=2)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.88, wspace=0.25)
+    return fig
+
+
+def attribution_shift(result: AttributionShift) -> Figure:
+    """E9: per-feature importance shares at 1 h and 24 h (grouped bars) and their shift (24 h − 1 h)."""
+    fig = new_figure(8.0, 3.6)
+    share_ax, shift_ax = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(result.feature_names))
+    height = 0.4
+    for k, values in enumerate((result.importance_1h, result.importance_24h)):
+        colour, label = HORIZON_COLOURS[k], ("1 h", "24 h")[k]
+        share_ax.barh(y + (k - 0.5) * height, np.nan_to_num(values), height, color=colour, label=label)
+    top = np.nanmax(np.r_[result.importance_1h, result.importance_24h, 0.0])
+    share_ax.set_xlim(0, 1.45 * top if top > 0 else 1.0)
+    share_ax.set_yticks(y, result.feature_names)
+    share_ax.invert_yaxis()
+    share_ax.set_xlabel("share of mean |input gradient|")
+    share_ax.set_title("Feature importance by horizon")
+    share_ax.legend(loc="lower right")
+
+    shift = np.nan_to_num(result.shift)
+    colours = np.where(shift >= 0, HORIZON_COLOURS[1], HORIZON_COLOURS[0])
+    shift_ax.barh(y, shift, 0.6, color=colours)
+    lim = 1.15 * symmetric_limit(shift)
+    shift_ax.set_xlim(-lim, lim)
+    shift_ax.axvline(0.0, color="black", linewidth=0.8)
+    shift_ax.set_xlabel("share at 24 h − share at 1 h")
+    shift_ax.set_title(f"E9 Attribution shift (Spearman ρ = {result.spearman:.2f})")
+    fig.subplots_adjust(left=0.22, right=0.98, bottom=0.14, top=0.9, wspace=0.08)
+    return fig
+
+
+def filter_importance_shift(result: FilterImportanceShift) -> Figure:
+    """E10: paired conv2 filter importance at 1 h vs 24 h (scatter) and the largest rank changes (bars)."""
+    fig = new_figure(8.0, 3.6)
+    scatter_ax, rank_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.0, 1.1)})
+    one, day = np.nan_to_num(result.importance_1h), np.nan_to_num(result.importance_24h)
+    top = max(float(np.max(np.r_[one, day])), 1e-12) * 1.1
+    scatter_ax.plot([0, top], [0, top], color="grey", linewidth=0.8, linestyle="--")
+    scatter_ax.scatter(one, day, s=12, color="#8c959f", label="pairs")
+    movers = result.movers
+    scatter_ax.scatter(one[movers], day[movers], s=16, color="#d95f02", label="largest rank moves")
+    for c in movers:
+        scatter_ax.annotate(f"{c}", (one[c], day[c]), fontsize=6, xytext=(2, 2), textcoords="offset points")
+    scatter_ax.legend(loc="upper left")
+    scatter_ax.set_xlim(0, top)
+    scatter_ax.set_ylim(0, top)
+    scatter_ax.set_xlabel("importance share, 1 h model")
+    scatter_ax.set_ylabel("importance share, paired 24 h filter")
+    pair_r = float(np.mean(result.match_correlation))
+    scatter_ax.set_title(f"E10 conv2 filters (ρ = {result.spearman:.2f}, mean pair r = {pair_r:.2f})")
+
+    change = result.rank_change[movers]
+    labels = [f"{c}→{result.match[c]}" for c in movers]
+    colours = np.where(change > 0, HORIZON_COLOURS[0], HORIZON_COLOURS[1])
+    y = np.arange(len(movers))
+    rank_ax.barh(y, -change, 0.6, color=colours)
+    lim = 1.15 * symmetric_limit(change)
+    rank_ax.set_xlim(-lim, lim)
+    rank_ax.axvline(0.0, color="black", linewidth=0.8)
+    rank_ax.set_yticks(y, labels)
+    rank_ax.invert_yaxis()
+    rank_ax.set_xlabel(f"rank gained at 24 h ({result.identity_fraction:.0%} same index)")
+    rank_ax.set_ylabel("filter at 1 h → paired filter at 24 h")
+    rank_ax.set_title("Largest rank moves")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.45)
+    return fig

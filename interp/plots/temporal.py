@@ -1,0 +1,192 @@
+"""Section D figures: spectra against period (log axis), ACF, rolling RMSE, error by hour of day.
+
+Spectra are drawn as each bin's share of its series' non-DC power against the period in hours per cycle, so
+series of different units (activations, PC scores, ppm) read on one scale; the 12 h, 24 h and weekly periods
+are marked.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
+
+from interp.analyses.temporal import (
+    Autocorrelation,
+    FilterSpectra,
+    HiddenStateSpectra,
+    PhaseProfile,
+    RollingRMSE,
+    Spectrum,
+)
+from interp.plots.style import new_figure
+
+REFERENCE_PERIODS_HOURS = (12.0, 24.0, 168.0)
+PERIOD_TICKS_HOURS = (6, 12, 24, 48, 168)
+MARKS = "(dashed: 24 h; dotted: 12 h, 168 h)"
+PC_COLOURS = ("#1b9e77", "#d95f02", "#7570b3")
+
+
+def _share_limit(spectrum: Spectrum, rows: np.ndarray) -> float:
+    """A common y limit for the power shares of ``rows``: 5 % above the largest, at most 1."""
+    shares = spectrum.power_share[rows]
+    top = float(np.nanmax(shares)) if np.isfinite(shares).any() else 0.0
+    return min(1.0, 1.05 * top) if top > 0 else 1.0
+
+
+def _spectrum_axes(ax: Axes, spectrum: Spectrum, row: int, colour: str, top: float) -> None:
+    """Draw one series' power share against period on a log axis with the reference periods marked."""
+    periods = spectrum.period_hours
+    ax.plot(periods, spectrum.power_share[row], color=colour, lw=1.0)
+    for period in REFERENCE_PERIODS_HOURS:
+        if periods[-1] <= period <= periods[0]:
+            ax.axvline(period, color="0.6", lw=0.8, ls="--" if period == 24 else ":", zorder=0)
+    ax.set_xscale("log")
+    ax.set_xlim(periods[-1], periods[0])
+    ax.xaxis.set_major_locator(
+        FixedLocator([t for t in PERIOD_TICKS_HOURS if periods[-1] <= t <= periods[0]])
+    )
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
+    ax.set_ylim(0.0, top)
+    ax.yaxis.set_major_locator(MaxNLocator(3))
+    ax.set_xlabel("period (hours per cycle)")
+
+
+def _title(ax: Axes, text: str) -> None:
+    """An axes title at a fixed position (matplotlib's automatic title placement is slow to draw)."""
+    ax.set_title(text, y=1.0, pad=4.0)
+
+
+def filter_activation_fft(result: FilterSpectra) -> Figure:
+    """D1: spectra of the six most periodic layer-2 filters (window-mean activation series)."""
+    fig = new_figure(9.0, 5.0)
+    axes = fig.subplots(2, 3, sharex=True, sharey=True)
+    spectrum = result.layer2
+    top = _share_limit(spectrum, result.top_filters)
+    for ax, f in zip(axes.flat, result.top_filters, strict=False):
+        _spectrum_axes(ax, spectrum, int(f), "C0", top)
+        _title(
+            ax,
+            f"filter {f}: peak {spectrum.dominant_period_hours[f]:.1f} h, "
+            f"periodicity {spectrum.periodicity[f]:.2f}",
+        )
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share of power")
+    for ax in axes[0]:
+        ax.set_xlabel("")
+    fig.suptitle("D1 Layer-2 filter activation FFT: the 6 most periodic filters " + MARKS)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.88, hspace=0.3, wspace=0.12)
+    return fig
+
+
+def hidden_state_fft(result: HiddenStateSpectra) -> Figure:
+    """D2: spectra of the top three PC score series of the LSTM's final hidden state."""
+    fig = new_figure(9.0, 3.2)
+    spectrum = result.spectrum
+    axes = fig.subplots(1, spectrum.power.shape[0], sharey=True, squeeze=False)[0]
+    top = _share_limit(spectrum, np.arange(spectrum.power.shape[0]))
+    for row, ax in enumerate(axes):
+        _spectrum_axes(ax, spectrum, row, PC_COLOURS[row], top)
+        _title(
+            ax,
+            f"PC{row + 1} ({result.explained_variance_ratio[row]:.0%} var): "
+            f"peak {spectrum.dominant_period_hours[row]:.1f} h",
+        )
+    axes[0].set_ylabel("share of power")
+    fig.suptitle("D2 FFT of the top 3 LSTM hidden-state PCs " + MARKS)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.8, wspace=0.1)
+    return fig
+
+
+def hidden_state_acf(result: Autocorrelation) -> Figure:
+    """D3: autocorrelation of the hidden-state PC scores up to 72 h, with the white-noise 95 % band."""
+    fig = new_figure(7.5, 3.5)
+    ax = fig.add_subplot()
+    ax.axhspan(-result.band, result.band, color="0.85", label=f"±1.96/√n = ±{result.band:.3f}")
+    ax.axhline(0.0, color="0.4", lw=0.6)
+    for lag in np.arange(12.0, result.lag_hours[-1] + 1, 12.0):
+        ax.axvline(lag, color="0.6", lw=0.8, ls="--" if lag % 24 == 0 else ":", zorder=0)
+    for row, acf in enumerate(result.acf):
+        ax.plot(result.lag_hours, acf, color=PC_COLOURS[row], lw=1.2, label=f"PC{row + 1}")
+    ax.set_xlim(0, result.lag_hours[-1])
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_yticks([-1.0, -0.5, 0.0, 0.5, 1.0])
+    ax.set_xticks(np.arange(0.0, result.lag_hours[-1] + 1, 12.0))
+    ax.set_xlabel("lag (hours)")
+    ax.set_ylabel("autocorrelation")
+    _title(ax, "D3 ACF of LSTM hidden-state PCs (dashed: multiples of 24 h)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.subplots_adjust(left=0.09, right=0.78, bottom=0.14, top=0.9)
+    return fig
+
+
+def residual_fft(result: Spectrum) -> Figure:
+    """D4: spectrum of the last-horizon-step residual series."""
+    fig = new_figure(6.5, 3.5)
+    ax = fig.add_subplot()
+    _spectrum_axes(ax, result, 0, "C3", _share_limit(result, np.arange(1)))
+    ax.set_xlabel(f"period (hours per cycle) {MARKS}")
+    ax.set_ylabel("share of residual power")
+    _title(
+        ax,
+        f"D4 FFT of residuals (last step): peak {result.dominant_period_hours[0]:.1f} h, "
+        f"periodicity {result.periodicity[0]:.2f}",
+    )
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)
+    return fig
+
+
+def rolling_rmse(result: RollingRMSE) -> Figure:
+    """D5: 24 h rolling RMSE of the last-step error against the window's end time."""
+    fig = new_figure(9.0, 3.5)
+    ax = fig.add_subplot()
+    ax.plot(
+        result.t_end, result.rmse_ppm, color="C0", lw=1.0, label=f"{result.window_hours:g} h rolling RMSE"
+    )
+    ax.axhline(
+        result.overall_rmse_ppm,
+        color="C3",
+        lw=0.9,
+        ls="--",
+        label=f"overall {result.overall_rmse_ppm:.1f} ppm",
+    )
+    days = int(np.ptp(result.t_end) / np.timedelta64(1, "D")) if result.t_end.size else 0
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=days // 10 + 1))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("window end (target time, month-day)")
+    ax.set_ylabel("RMSE (ppm)")
+    _title(ax, f"D5 Rolling RMSE over a {result.window_hours:g} h window of forecast targets")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.subplots_adjust(left=0.07, right=0.8, bottom=0.14, top=0.9)
+    return fig
+
+
+def phase_aligned_error(result: PhaseProfile) -> Figure:
+    """D6: mean error by the target's hour of day, with the interquartile range and ±1 standard deviation."""
+    fig = new_figure(7.5, 3.5)
+    ax = fig.add_subplot()
+    hour = result.hour
+    ax.fill_between(
+        hour,
+        result.mean_ppm - result.std_ppm,
+        result.mean_ppm + result.std_ppm,
+        color="C0",
+        alpha=0.15,
+        lw=0,
+        label="mean ± 1 sd",
+    )
+    ax.fill_between(hour, result.q25_ppm, result.q75_ppm, color="C0", alpha=0.3, lw=0, label="25–75 %")
+    ax.plot(hour, result.mean_ppm, color="C0", marker="o", ms=3, lw=1.2, label="mean")
+    ax.axhline(0.0, color="0.4", lw=0.6)
+    ax.set_xlim(-0.5, 23.5)
+    ax.set_xticks(np.arange(0, 24, 3))
+    ax.set_xlabel("hour of day of the forecast target")
+    ax.set_ylabel("error, prediction − truth (ppm)")
+    _title(ax, "D6 Phase-aligned error (last horizon step) over the 24 h cycle")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.9)
+    return fig

@@ -1,0 +1,214 @@
+"""Unit and property tests of the Section E (E1–E7) pure functions: correlation, pooling, ablation, errors."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import stats
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+from torch import nn
+
+from interp.analyses.ablation import (
+    CONV1_ZEROED,
+    CONV2_ZEROED,
+    INTACT,
+    LayerAblation,
+    check_layer_ablation,
+    last_step_errors,
+    layer_ablation,
+    zero_conv,
+)
+from interp.analyses.flow import check_maxpool_selection, maxpool_selection_counts, pearson_columns
+from interp.analyses.quality import (
+    LastStepPredictions,
+    calibration_fit,
+    check_quality_floor,
+    check_regime_errors,
+    regime_errors,
+    regression_metrics,
+    residual_statistics,
+)
+from interp.errors import InvariantError
+from interp.hooks import ModelState
+from interp.models import CNNLSTMForecaster
+
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=50, deadline=None)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(3, 40), st.integers(1, 5)), elements=finite), st.data())
+def test_regression_metrics_match_sklearn(truth, data):
+    pred = data.draw(hnp.arrays(np.float64, truth.shape, elements=finite))
+    m = regression_metrics(truth, pred)
+    np.testing.assert_allclose(
+        m.rmse_ppm**2, mean_squared_error(truth, pred, multioutput="raw_values"), rtol=1e-9, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        m.mae_ppm, mean_absolute_error(truth, pred, multioutput="raw_values"), rtol=1e-9, atol=1e-9
+    )
+    varying = np.var(truth, axis=0) > 1e-3
+    if varying.any():
+        expected = r2_score(truth[:, varying], pred[:, varying], multioutput="raw_values")
+        np.testing.assert_allclose(m.r2[varying], expected, rtol=1e-6, atol=1e-9)
+    assert np.isnan(m.r2[np.ptp(truth, axis=0) == 0]).all()
+    np.testing.assert_equal(m.r2_last, m.r2[-1])
+    assert m.rmse_mean == pytest.approx(m.rmse_ppm.mean())
+
+
+def test_quality_floor_on_embedded_data_is_inclusive_per_horizon():
+    truth = np.linspace(400.0, 1400.0, 11)[:, None]
+    for r2_target, hours, fails in ((0.7, 1, False), (0.69, 1, True), (0.3, 24, False), (0.29, 24, True)):
+        # pred = truth + e with SS_res = (1 - R²)·SS_tot: a constant-magnitude alternating error
+        ss_tot = ((truth - truth.mean()) ** 2).sum()
+        e = np.sqrt((1 - r2_target) * ss_tot / len(truth)) * (-1.0) ** np.arange(len(truth))[:, None]
+        metrics = regression_metrics(truth, truth + e)
+        assert metrics.r2_last == pytest.approx(r2_target)
+        if fails:
+            with pytest.raises(InvariantError, match="E5"):
+                check_quality_floor(metrics, hours, embedded=True)
+        else:
+            check_quality_floor(regression_metrics(truth, truth + 0.999 * e), hours, embedded=True)
+
+
+def test_quality_floor_on_user_data_requires_better_than_the_mean():
+    truth = np.arange(10.0)[:, None]
+    with pytest.raises(InvariantError, match=r"step > 0 at 1 h on user data"):
+        check_quality_floor(regression_metrics(truth, np.full_like(truth, truth.mean())), 1, embedded=False)
+    check_quality_floor(regression_metrics(truth, 0.2 * truth + 0.8 * truth.mean()), 1, embedded=False)
+
+
+def test_calibration_fit_recovers_a_line_and_handles_a_constant_truth():
+    truth = np.array([400.0, 600.0, 900.0, 1300.0])
+    fit = calibration_fit(truth, 0.5 * truth + 300.0)
+    assert (fit.slope, fit.intercept_ppm, fit.pearson_r) == pytest.approx((0.5, 300.0, 1.0))
+    flat = calibration_fit(np.full(4, 800.0), truth)
+    assert (flat.slope, flat.pearson_r) == (0.0, 0.0)
+
+
+def _series(truth, pred, regimes=None, bounds=(800.0, 1200.0)) -> LastStepPredictions:
+    truth = np.asarray(truth, dtype=np.float64)
+    if regimes is None:
+        regimes = np.digitize(truth, bounds).astype(np.int8)
+    return LastStepPredictions(
+        t_target=np.arange(len(truth)).astype("datetime64[h]").astype("datetime64[ns]"),
+        truth_ppm=truth,
+        pred_ppm=np.asarray(pred, dtype=np.float64),
+        regimes=np.asarray(regimes, dtype=np.int8),
+        regime_bounds=np.asarray(bounds),
+        horizon_hours=1.0,
+    )
+
+
+def test_residual_statistics_match_scipy():
+    rng = np.random.default_rng(0)
+    truth = rng.uniform(400, 1500, 500)
+    res = _series(truth, truth - rng.normal(5.0, 20.0, 500))
+    r = residual_statistics(res)
+    assert r.mean_ppm == pytest.approx(5.0, abs=2.0) and r.std_ppm == pytest.approx(20.0, rel=0.1)
+    assert r.skewness == pytest.approx(stats.skew(res.residual_ppm))
+    assert r.qq_r > 0.99 and np.all(np.diff(r.qq_ordered) >= 0)
+    assert abs(r.lag1_autocorrelation) < 0.15
+    alternating = residual_statistics(_series(np.zeros(50), (-1.0) ** np.arange(50)))
+    assert alternating.lag1_autocorrelation < -0.9
+
+
+def test_regime_errors_by_hand():
+    result = regime_errors(_series([500, 700, 900, 1300], [520, 700, 880, 1200]))
+    assert result.counts.tolist() == [2, 1, 1]
+    np.testing.assert_allclose(result.rmse_ppm, [np.sqrt(200), 20, 100])
+    np.testing.assert_allclose(result.mae_ppm, [10, 20, 100])
+    np.testing.assert_allclose(result.bias_ppm, [-10, 20, 100])
+    check_regime_errors(result)
+
+
+def test_regime_errors_with_an_empty_regime_give_nan_and_still_pass():
+    result = regime_errors(_series([500, 700], [500, 690]))
+    assert result.counts.tolist() == [2, 0, 0] and np.isnan(result.rmse_ppm[1:]).all()
+    check_regime_errors(result)
+
+
+def test_regime_errors_fail_for_invalid_or_wrong_labels():
+    with pytest.raises(InvariantError, match="sum to the 3"):
+        check_regime_errors(regime_errors(_series([500, 900, 1300], [0, 0, 0], regimes=[0, 1, -1])))
+    with pytest.raises(InvariantError, match="1 of 3 windows"):
+        check_regime_errors(regime_errors(_series([500, 900, 1300], [0, 0, 0], regimes=[0, 2, 2])))
+    # within float32 round-trip distance of a bound either label is accepted
+    check_regime_errors(regime_errors(_series([799.999, 900, 1300], [0, 0, 0], regimes=[1, 1, 2])))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(5, 30), st.integers(2, 5), st.integers(1, 3), st.data())
+def test_pearson_columns_match_corrcoef_and_zero_constant_columns(n, p, q, data):
+    a = data.draw(hnp.arrays(np.float64, (n, p), elements=finite))
+    b = data.draw(hnp.arrays(np.float64, (n, q), elements=finite))
+    a[:, 0] = 7.0  # always one constant column
+    r, a_constant, _ = pearson_columns(a, b)
+    assert a_constant[0] and (r[0] == 0).all()
+    assert np.all(np.abs(r) <= 1 + 1e-9)
+    for i in range(p):
+        for j in range(q):
+            if np.std(a[:, i]) > 1e-6 and np.std(b[:, j]) > 1e-6:
+                assert r[i, j] == pytest.approx(np.corrcoef(a[:, i], b[:, j])[0, 1], abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 4), st.integers(1, 8), st.integers(0, 2**16), st.booleans())
+def test_maxpool_counts_of_a_real_pool(n, c, half, seed, relu):
+    x = torch.randn(n, c, 2 * half, generator=torch.Generator().manual_seed(seed))
+    if relu:
+        x = torch.relu(x)  # exact zeros: ties go to the first step
+    _, idx = nn.MaxPool1d(2, return_indices=True)(x)
+    result = maxpool_selection_counts(idx.numpy(), x.numpy())
+    check_maxpool_selection(result)
+    assert result.counts.sum() == n * c * half == result.expected_total
+    np.testing.assert_array_equal(result.counts[0::2], result.first)
+    np.testing.assert_array_equal(result.counts[1::2], result.second)
+    assert (result.ties <= result.first).all()
+
+
+def test_maxpool_selection_fails_for_overlapping_windows():
+    x = torch.randn(3, 2, 8, generator=torch.Generator().manual_seed(0))
+    _, idx = nn.MaxPool1d(2, stride=1, return_indices=True)(x)
+    with pytest.raises(InvariantError, match="E2"):
+        check_maxpool_selection(maxpool_selection_counts(idx.numpy(), x.numpy()))
+
+
+def test_layer_ablation_invariant_by_hand():
+    names = (INTACT, CONV1_ZEROED, CONV2_ZEROED)
+    check_layer_ablation(LayerAblation(names, np.array([10.0, 30.0, 10.2]), np.zeros(3)))
+    with pytest.raises(InvariantError, match="conv2 zeroed"):
+        check_layer_ablation(LayerAblation(names, np.array([10.0, 30.0, 10.05]), np.zeros(3)))
+    assert last_step_errors(np.array([[0.0, 1.0], [0.0, 3.0]]), np.array([[9.0, 4.0], [9.0, 3.0]])) == (
+        pytest.approx(np.sqrt(4.5)),
+        pytest.approx(1.5),
+    )
+
+
+def test_layer_ablation_runs_on_copies_and_hurts_a_model_that_uses_its_convs():
+    torch.manual_seed(0)
+    model = CNNLSTMForecaster(3, 2).eval()
+    x = torch.randn(64, 8, 3)
+    with torch.no_grad():
+        pred = model(x).numpy()
+    before = ModelState.of(model)
+    study = SimpleNamespace(
+        model=model,
+        dataset=SimpleNamespace(test=SimpleNamespace(x=x), to_ppm=lambda y: np.asarray(y) * 100.0 + 800.0),
+        targets_ppm=pred * 100.0 + 800.0,  # the intact model is perfect on these targets
+        predictions_ppm=pred * 100.0 + 800.0,
+        comparison=None,
+        _cache={},
+    )
+    result = layer_ablation(study)
+    assert before.differences(model) == []
+    assert result.configurations == (INTACT, CONV1_ZEROED, CONV2_ZEROED) and not result.has_comparison
+    assert result.rmse(INTACT) == 0 and result.rmse(CONV1_ZEROED) > 0 and result.rmse(CONV2_ZEROED) > 0
+    ablated = zero_conv(model, 0)
+    assert ablated is not model and not ablated.conv1.weight.detach().any()
+    assert model.conv1.weight.detach().any()
