@@ -23,7 +23,7 @@ from interp.config import HORIZONS_HOURS, StudyConfig
 from interp.errors import InterpError, InvariantSkipped
 from interp.hooks import ModelState
 from interp.metrics import to_jsonable
-from interp.plots.style import apply_style, draw_styled
+from interp.plots.style import apply_style, draw_styled, figure_from_png
 from interp.runtime import single_threaded
 from interp.study import Study
 from interp.suite import Sources, load_study, train_checkpoints, validate_horizons
@@ -208,14 +208,16 @@ def _reset_style():
 
 @pytest.fixture
 def figure_of(study: Study):
-    """``figure_of("B4")``: draw the item, save it under results/, return the Figure for pytest-mpl."""
+    """``figure_of("B4")``: draw the item, save it under results/, return that PNG as a Figure for pytest-mpl.
+
+    pytest-mpl then compares exactly the file the results tree holds, and each plot is rendered once.
+    """
     from interp.report import save_item_figure
 
     def draw(item_id: str):
         item = catalog.item(item_id)
-        fig = draw_styled(item.draw, study)
-        save_item_figure(item, study, fig, RESULTS)
-        return fig
+        path = save_item_figure(item, study, draw_styled(item.draw, study), RESULTS)
+        return figure_from_png(path.read_bytes())
 
     return draw
 
@@ -245,8 +247,8 @@ def cross_figure_of(studies: dict[int, Study]):
     def draw(item_id: str):
         item = catalog.cross_item(item_id)
         fig = draw_styled(item.draw, studies[1], studies[24])
-        save_item_figure(item, (studies[1], studies[24]), fig, RESULTS)
-        return fig
+        path = save_item_figure(item, (studies[1], studies[24]), fig, RESULTS)
+        return figure_from_png(path.read_bytes())
 
     return draw
 

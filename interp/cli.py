@@ -123,9 +123,20 @@ def _study(args: argparse.Namespace) -> int:
             )
         sources = dataclasses.replace(sources, checkpoint=args.checkpoint)
     studies = {h: load_study(sources, h) for h in horizons}
-    index = write_study(studies, args.out, provenance=provenance(studies))
+    statuses: dict[str, int] = {}
+    failed: list[str] = []
+
+    def report(tag: str, outcome) -> None:
+        statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+        if outcome.status == "failed":
+            failed.append(f"{tag} {outcome.id}: {outcome.reason}")
+
+    index = write_study(studies, args.out, on_item=report, provenance=provenance(studies))
+    for line in failed:
+        print(f"FAILED {line}", file=sys.stderr)
+    print(", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
     print(f"open {index.resolve()}")
-    return 0
+    return 1 if failed else 0
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -141,7 +141,8 @@ def write_study(
         for hours in sorted(studies):
             study = studies[hours]
             rows[study.tag] = [
-                _run_and_save(it, study, staging, on_item, study.tag) for it in catalog.items()
+                _run_and_save(it, study, staging, on_item, study.tag)
+                for it in catalog.items(optional=study.config.tsne)
             ]
             write_json(staging / study.tag / "metrics.json", _keyed(rows[study.tag], lambda o: o.metrics))
             write_atomic(staging / study.tag / "predictions.npz", npz_bytes(prediction_arrays(study)))

@@ -186,34 +186,22 @@ def train_checkpoints(
 
 
 def provenance(studies: dict[int, Study]) -> dict[str, object]:
-    """Versions, checkpoint files (path relative to the project when inside it, sha256) and data fingerprints."""
+    """Each study's checkpoint: path (relative to the project when inside it), sha256 and model class.
+
+    ``interp.report.write_study`` adds the library versions and the data fingerprints itself.
+    """
     import hashlib
-    import platform
 
-    import matplotlib
-    import numpy
-
-    out: dict[str, object] = {
-        "versions": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": numpy.__version__,
-            "matplotlib": matplotlib.__version__,
-        },
-    }
-    for horizon, study in sorted(studies.items()):
+    out: dict[str, object] = {}
+    for study in studies.values():
         meta = study.checkpoint
-        entry: dict[str, object] = {
-            "data_source": study.dataset.source,
-            "data_fingerprint": study.dataset.fingerprint,
+        if meta is None:
+            continue
+        path = meta.path.resolve()
+        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+        out[study.tag] = {
+            "checkpoint": str(shown),
+            "checkpoint_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "model_class": meta.model_class,
         }
-        if meta is not None:
-            path = meta.path.resolve()
-            shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-            entry.update(
-                checkpoint=str(shown),
-                checkpoint_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-                model_class=meta.model_class,
-            )
-        out[f"h{horizon}"] = entry
     return out

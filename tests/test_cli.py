@@ -73,7 +73,7 @@ def test_checkpoint_whose_features_differ_from_the_data(capsys, tmp_path, quick_
         (lambda f: f.drop(columns=["co2"]), "co2"),
         (lambda f: f.assign(humidity=f["humidity"].where(f.index != 50, "")), "humidity"),
         (lambda f: f.assign(light=f["light"].where(f.index != 70, "bright")), "light"),
-        (lambda f: f.iloc[np.r_[0:30, 31, 30, 32 : len(f)]], "sorted"),
+        (lambda f: f.iloc[np.r_[0:30, 31, 30, 32 : len(f)]], "Sort the file"),
         (lambda f: pd.concat([f.iloc[:40], f.iloc[39:]]), "uplicate"),
         (lambda f: f.iloc[:120], "rows"),
     ],

@@ -85,7 +85,7 @@ def cheap_catalog():
     """The real catalog's items made cheap, plus a failing and a skipped fake item; real E8–E10."""
     items = (*(cheap(it) for it in catalog.items()), fake("X1", invariants=fail), fake("X2", invariants=skip))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(catalog, "items", lambda: items)
+        patch.setattr(catalog, "items", lambda **_: items)
         yield items
 
 
@@ -158,7 +158,7 @@ def test_predictions_npz_holds_the_forecasts_in_ppm(written, studies):
 
 
 def test_one_horizon_writes_no_comparison(tmp_path, studies, monkeypatch):
-    monkeypatch.setattr(catalog, "items", lambda: ())
+    monkeypatch.setattr(catalog, "items", lambda **_: ())
     index = write_study({24: studies[24]}, tmp_path)
     assert index == tmp_path / TREE / "index.html"
     assert sorted(p.name for p in index.parent.iterdir()) == [
@@ -197,7 +197,7 @@ def test_a_run_that_raises_midway_leaves_no_partial_tree(
         shutil.copytree(written / TREE, tmp_path / TREE)
     before = tree_files(tmp_path)
     broken = (*cheap_catalog[:3], fake("X3", draw=boom), *cheap_catalog[3:])
-    monkeypatch.setattr(catalog, "items", lambda: broken)
+    monkeypatch.setattr(catalog, "items", lambda **_: broken)
     with pytest.raises(RuntimeError, match="midway"):
         write_study(studies, tmp_path)
     assert tree_files(tmp_path) == before
@@ -237,3 +237,10 @@ def test_every_catalog_folder_has_a_gallery_heading_and_unique_file_names():
     assert len(entries) == len(set(entries))
     assert {folder for folder, _ in entries} <= set(SECTION_TITLES)
     assert all(isinstance(it, CrossItem) for it in catalog.cross_items())
+
+
+def test_tsne_is_written_only_when_asked_for():
+    """The opt-in t-SNE item joins the per-horizon items only with ``optional`` (``--tsne``)."""
+    slugs = {it.slug for it in catalog.items()}
+    assert "cnn_embedding_tsne" not in slugs
+    assert "cnn_embedding_tsne" in {it.slug for it in catalog.items(optional=True)}

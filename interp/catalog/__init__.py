@@ -83,14 +83,15 @@ class CrossItem:
         return f"{self.id}_{self.slug}.png"
 
 
-def items() -> tuple[Item, ...]:
-    """Every per-horizon item, in plan order."""
+def items(*, optional: bool = False) -> tuple[Item, ...]:
+    """Every per-horizon item, in plan order; with ``optional``, also the opt-in ones (t-SNE, ``--tsne``)."""
     from interp.catalog import filters, gradients, predictions, representations, specific, temporal
 
     return (
         *filters.ITEMS,
         *gradients.ITEMS,
         *representations.ITEMS,
+        *(representations.TSNE_ITEMS if optional else ()),
         *temporal.ITEMS,
         *specific.ITEMS,
         *predictions.ITEMS,

@@ -75,3 +75,18 @@ def draw_styled(draw, *args):
     """
     with mpl.style.context("default", after_reset=True), mpl.rc_context(STYLE):
         return draw(*args)
+
+
+def figure_from_png(png: bytes) -> Figure:
+    """A Figure that shows the PNG pixel for pixel (no resampling), for comparing an already-saved plot.
+
+    The checks hand pytest-mpl this figure, so the image compared with the baseline is exactly the file written
+    to ``results/`` and each plot is rendered once (re-encoding it reproduces the same bytes).
+    """
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(io.BytesIO(png), format="png")
+    height, width = pixels.shape[:2]
+    fig = new_figure(width / DPI, height / DPI)
+    fig.figimage(pixels, 0, 0, origin="upper", resize=False)
+    return fig
