@@ -156,7 +156,9 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     data = Path(opt("--data")).resolve() if opt("--data") else None
     if opt("--retrain"):
         checkpoint_dir = tmp_path_factory.mktemp("retrained")
-        train_checkpoints(checkpoint_dir, request.config._interp_horizons, data=data, quiet=True)
+        train_checkpoints(
+            checkpoint_dir, request.config._interp_horizons, sources=Sources(data=data), quiet=True
+        )
     sources = Sources(
         data=data,
         model_class=opt("--model"),

@@ -13,6 +13,7 @@ from interp import catalog
 from interp.analyses.activations import representative_window
 from interp.errors import InvariantError, InvariantSkipped
 from interp.study import Study
+from interp.testing.breakage import replaced
 
 
 def replaced_conv(name: str, kernel: int, padding: int):
@@ -33,16 +34,6 @@ def replaced_conv(name: str, kernel: int, padding: int):
             new.weight[:, :, new_start : new_start + k] = old.weight[:, :, old_start : old_start + k]
             new.bias.copy_(old.bias)
         setattr(model, name, new)
-        return model
-
-    return mutate
-
-
-def replaced(name: str, module: nn.Module):
-    """Replace the child module ``name`` (e.g. ``relu2`` by ``nn.Identity()``)."""
-
-    def mutate(model: nn.Module) -> nn.Module:
-        setattr(model, name, module)
         return model
 
     return mutate

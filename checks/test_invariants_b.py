@@ -14,13 +14,7 @@ from interp.analyses import gradients
 from interp.config import DECOY_FEATURE
 from interp.errors import InvariantError, InvariantSkipped
 from interp.study import Study
-
-
-class FunctionalReLU(nn.Module):
-    """Calls ``F.relu``: the same forward pass as ``nn.ReLU``, but guided-backprop hooks cannot reach it."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(x)
+from interp.testing.breakage import functional_relus, replaced, scaled
 
 
 class LeakyMaxPool(nn.MaxPool1d):
@@ -30,35 +24,6 @@ class LeakyMaxPool(nn.MaxPool1d):
         values, indices = F.max_pool1d(x, self.kernel_size, self.stride, return_indices=True)
         values = values + 0.1 * F.avg_pool1d(x, self.kernel_size, self.stride)
         return (values, indices) if self.return_indices else values
-
-
-def functional_relus(*names: str):
-    """Replace the named ``nn.ReLU`` modules (dotted paths) by :class:`FunctionalReLU`."""
-
-    def mutate(model: nn.Module) -> nn.Module:
-        for name in names:
-            parent, _, child = name.rpartition(".")
-            setattr(model.get_submodule(parent), child, FunctionalReLU())
-        return model
-
-    return mutate
-
-
-def scaled(parameter: str, factor: float, index: tuple = ()):
-    def mutate(model: nn.Module) -> nn.Module:
-        with torch.no_grad():
-            model.get_parameter(parameter)[index] *= factor
-        return model
-
-    return mutate
-
-
-def with_pool(pool: nn.MaxPool1d):
-    def mutate(model: nn.Module) -> nn.Module:
-        model.pool = pool
-        return model
-
-    return mutate
 
 
 def test_b1_fails_when_conv1_is_zeroed(broken_study):
@@ -107,7 +72,7 @@ def test_b4_fails_when_a_conv_relu_escapes_the_guided_hooks(broken_study):
     "pool", [nn.MaxPool1d(2, stride=1), LeakyMaxPool(2)], ids=["overlapping_windows", "leaking_pool"]
 )
 def test_b5_routing_fails_for_a_broken_pool(broken_study, pool):
-    broken = broken_study(with_pool(pool))
+    broken = broken_study(replaced("pool", pool))
     with pytest.raises(InvariantError, match=r"B5: .*exactly at the"):
         catalog.item("B5").invariants(broken)
 

@@ -10,54 +10,13 @@ import dataclasses
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from interp import catalog
 from interp.analyses import representations as analyses
 from interp.catalog import representations as checks
 from interp.errors import InvariantError, InvariantSkipped
 from interp.study import Study
-
-
-def zeroed(*prefixes: str):
-    """A mutation setting every parameter whose name starts with one of ``prefixes`` to 0."""
-
-    def mutate(model: nn.Module) -> nn.Module:
-        with torch.no_grad():
-            for name, parameter in model.named_parameters():
-                if name.startswith(prefixes):
-                    parameter.zero_()
-        return model
-
-    return mutate
-
-
-def exploded(name: str):
-    """A mutation filling the parameter ``name`` with +inf, as after a diverged update."""
-
-    def mutate(model: nn.Module) -> nn.Module:
-        with torch.no_grad():
-            model.get_parameter(name).fill_(float("inf"))
-        return model
-
-    return mutate
-
-
-class _WindowShufflingLSTM(nn.LSTM):
-    """Runs on the batch's windows in a seeded random order: window i gets another window's ``h_n``."""
-
-    def forward(self, x, hx=None):
-        order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0))
-        return super().forward(x[order], hx)
-
-
-def shuffled_states(model: nn.Module) -> nn.Module:
-    lstm = model.lstm
-    model.lstm = _WindowShufflingLSTM(lstm.input_size, lstm.hidden_size, lstm.num_layers, batch_first=True)
-    model.lstm.load_state_dict(lstm.state_dict())
-    return model
-
+from interp.testing.breakage import exploded, shuffling_lstm, zeroed
 
 DEAD_CONV = zeroed("conv2.")
 DEAD_LSTM = zeroed("lstm.")
@@ -106,7 +65,7 @@ def test_c3_c4_c6_c8_fail_when_the_lstm_diverges(broken_study):
 def test_c4_fails_when_the_states_belong_to_other_windows(broken_study):
     """Healthy-looking states, shuffled across windows: the regime can no longer be read from them."""
     with pytest.raises(InvariantError, match=r"C4: expected a linear probe of the CO2 regime"):
-        catalog.item("C4").invariants(broken_study(shuffled_states))
+        catalog.item("C4").invariants(broken_study(shuffling_lstm))
 
 
 @pytest.mark.parametrize(

@@ -7,51 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from interp import catalog
 from interp.analyses.representations import hidden_state_pca
 from interp.errors import InvariantError, InvariantSkipped
 from interp.study import Study
-
-
-def exploded_parameter(name: str):
-    """A mutation filling the named parameter (e.g. ``"conv2.bias"``) with +inf, as after a diverged update.
-
-    Downstream the activations, states or predictions become inf or NaN (``inf · 0``, ``inf − inf``).
-    """
-
-    def mutate(model: nn.Module) -> nn.Module:
-        with torch.no_grad():
-            model.get_parameter(name).fill_(float("inf"))
-        return model
-
-    return mutate
-
-
-def zeroed_lstm(model: nn.Module) -> nn.Module:
-    """Zero every LSTM weight and bias: the hidden state is exactly 0 in every window, with no daily cycle."""
-    with torch.no_grad():
-        for param in model.lstm.parameters():
-            param.zero_()
-    return model
-
-
-class WindowShufflingLSTM(nn.LSTM):
-    """An LSTM that runs on the batch's windows in a seeded random order: ``h_n`` of window i is another's."""
-
-    def forward(self, x, hx=None):
-        order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0))
-        return super().forward(x[order], hx)
-
-
-def shuffling_lstm(model: nn.Module) -> nn.Module:
-    """Swap the model's LSTM for a :class:`WindowShufflingLSTM` with the same weights."""
-    lstm = model.lstm
-    shuffled = WindowShufflingLSTM(lstm.input_size, lstm.hidden_size, lstm.num_layers, batch_first=True)
-    shuffled.load_state_dict(lstm.state_dict())
-    model.lstm = shuffled
-    return model
+from interp.testing.breakage import exploded, shuffling_lstm, zeroed
 
 
 def windows_sorted_by_state(broken_study) -> Study:
@@ -68,18 +29,18 @@ def windows_sorted_by_state(broken_study) -> Study:
 @pytest.mark.parametrize("name", ["conv1.bias", "conv2.bias"])
 def test_d1_fails_when_filter_activations_explode(broken_study, name):
     with pytest.raises(InvariantError, match=r"D1: expected finite, non-negative spectra"):
-        catalog.item("D1").invariants(broken_study(exploded_parameter(name)))
+        catalog.item("D1").invariants(broken_study(exploded(name)))
 
 
 def test_d2_d3_fail_when_hidden_states_explode(broken_study):
-    broken = broken_study(exploded_parameter("lstm.weight_hh_l1"))
+    broken = broken_study(exploded("lstm.weight_hh_l1"))
     for item_id in ("D2", "D3"):
         with pytest.raises(InvariantError, match=rf"{item_id}: expected finite LSTM hidden states"):
             catalog.item(item_id).invariants(broken)
 
 
 def test_d2_d3_fail_when_the_hidden_state_is_constant(broken_study):
-    broken = broken_study(zeroed_lstm)
+    broken = broken_study(zeroed("lstm."))
     with pytest.raises(InvariantError, match=r"D2: .*dominant period to be 24 h.* Found none"):
         catalog.item("D2").invariants(broken)
     with pytest.raises(InvariantError, match=r"D3: .*autocorrelation at 24 h to exceed that at 12 h"):
@@ -100,7 +61,7 @@ def test_d2_d3_fail_when_the_windows_are_out_of_time_order(broken_study):
 
 
 def test_d2_d3_are_informational_on_user_data(broken_study):
-    reference = broken_study(zeroed_lstm)
+    reference = broken_study(zeroed("lstm."))
     user = Study(reference.model, dataclasses.replace(reference.dataset, source="room.csv"), 24)
     for item_id in ("D2", "D3"):
         with pytest.raises(InvariantSkipped, match=rf"{item_id}: .*on room.csv it is informational"):
@@ -108,7 +69,7 @@ def test_d2_d3_are_informational_on_user_data(broken_study):
 
 
 def test_d4_d5_d6_fail_when_predictions_explode(broken_study):
-    broken = broken_study(exploded_parameter("head.2.bias"))
+    broken = broken_study(exploded("head.2.bias"))
     messages = {
         "D4": r"D4: expected finite, non-negative spectra of the last-step residuals",
         "D5": r"D5: expected a finite 24 h rolling RMSE",

@@ -14,6 +14,7 @@ from interp.analyses.ablation import zero_conv
 from interp.analyses.flow import FilterOutputCorrelation, check_filter_output_correlation
 from interp.errors import InvariantError
 from interp.study import Study
+from interp.testing.breakage import replaced
 
 
 def shuffle_head(model: nn.Module) -> nn.Module:
@@ -24,14 +25,6 @@ def shuffle_head(model: nn.Module) -> nn.Module:
             flat = param.view(-1)
             flat.copy_(flat[torch.randperm(flat.numel(), generator=generator)])
     return model
-
-
-def with_pool(pool: nn.MaxPool1d):
-    def mutate(model: nn.Module) -> nn.Module:
-        model.pool = pool
-        return model
-
-    return mutate
 
 
 def test_e1_fails_when_conv2_is_zeroed(broken_study):
@@ -50,13 +43,13 @@ def test_e1_fails_for_a_correlation_outside_minus_one_to_one(bad):
 
 
 def test_e2_fails_when_the_pool_has_stride_one(broken_study):
-    broken = broken_study(with_pool(nn.MaxPool1d(2, stride=1)))
+    broken = broken_study(replaced("pool", nn.MaxPool1d(2, stride=1)))
     with pytest.raises(InvariantError, match=r"E2: .*max-pool selections"):
         catalog.item("E2").invariants(broken)
 
 
 def test_e2_fails_when_the_pool_windows_overlap(broken_study):
-    broken = broken_study(with_pool(nn.MaxPool1d(4, stride=2, padding=1)))
+    broken = broken_study(replaced("pool", nn.MaxPool1d(4, stride=2, padding=1)))
     with pytest.raises(InvariantError, match=r"E2: .*own pool window"):
         catalog.item("E2").invariants(broken)
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from interp.config import HORIZONS_HOURS, DataConfig, StudyConfig, TrainConfig
+from interp.config import HORIZONS_HOURS, TARGET, DataConfig, StudyConfig, TrainConfig
 from interp.errors import InterpError
 from interp.runtime import single_threaded
 
@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--horizon", required=True, type=int, choices=HORIZONS_HOURS, help="hours ahead")
     train.add_argument("--model-type", default="cnn_lstm", choices=("cnn_lstm", "lstm"))
     train.add_argument("--data", type=Path, help="your CSV (default: the embedded data)")
+    _csv_options(train, target=True)
     train.add_argument("--lookback", type=float, default=DataConfig.lookback_hours, help="hours (default 24)")
     train.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     train.add_argument("--seed", type=int, default=TrainConfig.seed)
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--checkpoint-dir", type=Path, help="folder with cnn_lstm_h{H}.pt (+ lstm_h{H}.pt)")
     study.add_argument("--model", help="your model class, package.module:Class")
     study.add_argument("--data", type=Path, help="your CSV (default: the embedded data)")
+    _csv_options(study, target=False)
     study.add_argument("--device", default="cpu")
     study.add_argument("--tsne", action="store_true", help="also compute the slow t-SNE embedding")
     study.add_argument("--out", type=Path, default=Path("results"), help="results root (default results/)")
@@ -68,6 +70,36 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
     bench.set_defaults(run=_bench)
     return parser
+
+
+def _csv_options(parser: argparse.ArgumentParser, *, target: bool) -> None:
+    parser.add_argument(
+        "--timestamp", default="timestamp", help="timestamp column of --data (default timestamp)"
+    )
+    if target:
+        parser.add_argument("--target", default=TARGET, help=f"target column of --data (default {TARGET})")
+    parser.add_argument(
+        "--features",
+        type=_column_list,
+        help="comma-separated feature columns of --data, in order (default: all)",
+    )
+
+
+def _column_list(text: str) -> tuple[str, ...]:
+    columns = tuple(c.strip() for c in text.split(",") if c.strip())
+    if not columns:
+        raise argparse.ArgumentTypeError("expected comma-separated column names, e.g. co2,temperature")
+    return columns
+
+
+def _sources(args: argparse.Namespace, **fields: object):
+    """The study's or training's :class:`~interp.suite.Sources` from the command line."""
+    from interp.suite import Sources
+
+    csv = {"timestamp": args.timestamp, "features": args.features}
+    if getattr(args, "target", None):
+        csv["target"] = args.target
+    return Sources(data=args.data, **csv, **fields)
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -91,7 +123,7 @@ def _train(args: argparse.Namespace) -> int:
         args.out.parent,
         (args.horizon,),
         (args.model_type,),
-        data=args.data,
+        sources=_sources(args),
         data_config=DataConfig(lookback_hours=args.lookback),
         train_config=config,
         quiet=args.quiet,
@@ -103,11 +135,11 @@ def _train(args: argparse.Namespace) -> int:
 
 def _study(args: argparse.Namespace) -> int:
     from interp.report import write_study
-    from interp.suite import Sources, load_study, provenance, validate_horizons
+    from interp.suite import load_study, provenance, validate_horizons
 
     horizons = validate_horizons([args.horizon])
-    sources = Sources(
-        data=args.data,
+    sources = _sources(
+        args,
         model_class=args.model,
         device=args.device,
         study=StudyConfig(tsne=args.tsne),

@@ -11,9 +11,10 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import torch
 
-from interp.config import HORIZONS_HOURS, DataConfig, StudyConfig, TrainConfig
+from interp.config import HORIZONS_HOURS, TARGET, DataConfig, StudyConfig, TrainConfig
 from interp.data.synthetic import indoor_co2
 from interp.data.windows import Dataset, embedded_dataset, make_dataset
 from interp.errors import CheckpointError, ConfigError
@@ -47,6 +48,9 @@ class Sources:
     study : StudyConfig
     checkpoint : Path, optional
         One CNN-LSTM checkpoint, instead of ``checkpoint_dir`` (a single horizon).
+    timestamp, target, features : str, str, tuple of str
+        How to read ``data``: the timestamp column, the target column (for training; a study uses the
+        checkpoint's target) and the feature columns in order (default: every column but the timestamp).
     """
 
     checkpoint_dir: Path = REFERENCE_CHECKPOINTS
@@ -55,10 +59,23 @@ class Sources:
     device: str = "cpu"
     study: StudyConfig = StudyConfig()
     checkpoint: Path | None = None
+    timestamp: str = "timestamp"
+    target: str = TARGET
+    features: tuple[str, ...] | None = None
 
     def checkpoint_path(self, horizon_hours: float) -> Path:
         """The CNN-LSTM checkpoint of a horizon: ``checkpoint`` when given, else from ``checkpoint_dir``."""
         return self.checkpoint or self.checkpoint_dir / checkpoint_name("cnn_lstm", horizon_hours)
+
+    def read_data(self, target: str | None = None) -> pd.DataFrame:
+        """The user's CSV (``data``) as a checked frame; ``target`` overrides :attr:`target`."""
+        from interp.data.csv import load_csv
+
+        if self.data is None:
+            raise ConfigError("No --data given: expected a CSV path. Pass --data FILE.csv.")
+        return load_csv(
+            self.data, timestamp=self.timestamp, target=target or self.target, features=self.features
+        )
 
 
 def validate_horizons(values: list[str] | list[int] | tuple[int, ...] | None) -> tuple[int, ...]:
@@ -84,10 +101,13 @@ def load_dataset(sources: Sources, horizon_hours: float, data_config: DataConfig
     """The evaluation data for one horizon: the embedded room, or the user's CSV scaled as the checkpoint was."""
     if sources.data is None:
         return embedded_dataset(horizon_hours, **dataclasses.asdict(data_config or DataConfig()))
-    from interp.data.csv import load_csv
-
-    frame = load_csv(sources.data)
-    return make_dataset(frame, horizon_hours, data_config or DataConfig(), source=str(sources.data))
+    return make_dataset(
+        sources.read_data(),
+        horizon_hours,
+        data_config or DataConfig(),
+        target=sources.target,
+        source=str(sources.data),
+    )
 
 
 def load_study(sources: Sources, horizon_hours: float) -> Study:
@@ -125,9 +145,7 @@ def _dataset_for(
     if sources.data is None:
         frame = indoor_co2(days=data_config.days, seed=data_config.seed)
     else:
-        from interp.data.csv import load_csv
-
-        frame = load_csv(sources.data, target=meta.target)
+        frame = sources.read_data(target=meta.target)
     check_fits(meta, tuple(map(str, frame.columns)), horizon_hours)
     dataset = make_dataset(
         frame,
@@ -155,7 +173,7 @@ def train_checkpoints(
     horizons: tuple[int, ...] = HORIZONS_HOURS,
     model_types: tuple[str, ...] = ("cnn_lstm", "lstm"),
     *,
-    data: Path | None = None,
+    sources: Sources = Sources(),
     data_config: DataConfig = DataConfig(),
     train_config: TrainConfig = TrainConfig(),
     quiet: bool = False,
@@ -167,7 +185,7 @@ def train_checkpoints(
     """
     paths = []
     for horizon in horizons:
-        dataset = load_dataset(Sources(data=data), horizon, data_config)
+        dataset = load_dataset(sources, horizon, data_config)
         for model_type in model_types:
             result = train(model_type, dataset, train_config, quiet=quiet)
             paths.append(

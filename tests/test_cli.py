@@ -165,3 +165,16 @@ def torch_threads() -> int:
     import torch
 
     return torch.get_num_threads()
+
+
+def test_csv_column_options_name_the_timestamp_target_and_features(tmp_path, room_csv, capsys):
+    data = edited(room_csv, tmp_path, lambda f: f.rename(columns={"timestamp": "time", "co2": "CO2ppm"}))
+    out = tmp_path / "custom.pt"
+    features = "CO2ppm,occupancy,hour_sin,hour_cos"
+    args = ["train", "--horizon", "1", "--data", str(data), "--timestamp", "time", "--target", "CO2ppm"]
+    assert main([*args, "--features", features, "--epochs", "1", "--quiet", "--out", str(out)]) == 0
+    from interp.models.checkpoint import load_checkpoint
+
+    model, meta = load_checkpoint(out)
+    assert meta.feature_names == tuple(features.split(",")) and meta.target == "CO2ppm"
+    assert model.conv1.in_channels == 4
