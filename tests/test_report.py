@@ -237,10 +237,3 @@ def test_every_catalog_folder_has_a_gallery_heading_and_unique_file_names():
     assert len(entries) == len(set(entries))
     assert {folder for folder, _ in entries} <= set(SECTION_TITLES)
     assert all(isinstance(it, CrossItem) for it in catalog.cross_items())
-
-
-def test_tsne_is_written_only_when_asked_for():
-    """The opt-in t-SNE item joins the per-horizon items only with ``optional`` (``--tsne``)."""
-    slugs = {it.slug for it in catalog.items()}
-    assert "cnn_embedding_tsne" not in slugs
-    assert "cnn_embedding_tsne" in {it.slug for it in catalog.items(optional=True)}
