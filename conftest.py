@@ -118,8 +118,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 class SuiteContext:
     """Studies of this session, loaded once per horizon (per worker under xdist)."""
 
-    def __init__(self, sources: Sources) -> None:
+    def __init__(self, sources: Sources, horizons: tuple[int, ...]) -> None:
         self.sources = sources
+        self.horizons = horizons
         self._studies: dict[int, Study] = {}
         self._loaded: dict[str, ModelState] = {}
 
@@ -137,7 +138,14 @@ class SuiteContext:
         """The model's state when its study was loaded (the hygiene check compares against it)."""
         return self._loaded[tag]
 
-    def broken(self, mutate: Callable[[torch.nn.Module], torch.nn.Module], horizon: int) -> Study:
+    def broken(self, mutate: Callable[[torch.nn.Module], torch.nn.Module], horizon: int | None) -> Study:
+        if horizon is None:
+            horizon = 24 if 24 in self.horizons else self.horizons[0]
+        if horizon not in self.horizons:
+            pytest.skip(
+                f"negative test of the {horizon} h model; --horizon selects only "
+                f"{', '.join(f'{h} h' for h in self.horizons)}"
+            )
         reference = self.study(horizon)
         model = mutate(copy.deepcopy(reference.model)).eval()
         return Study(
@@ -166,7 +174,7 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         study=StudyConfig(tsne=opt("--tsne")),
         **({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {}),
     )
-    return SuiteContext(sources)
+    return SuiteContext(sources, request.config._interp_horizons)
 
 
 @pytest.fixture(scope="session")
@@ -189,9 +197,12 @@ def studies(request: pytest.FixtureRequest, suite: SuiteContext) -> dict[int, St
 
 @pytest.fixture
 def broken_study(suite: SuiteContext) -> Callable[..., Study]:
-    """``broken_study(mutate, horizon=24)``: a Study of a deep copy of the reference model after ``mutate``."""
+    """``broken_study(mutate, horizon=None)``: a Study of a deep copy of the model under test after ``mutate``.
 
-    def make(mutate: Callable[[torch.nn.Module], torch.nn.Module], horizon: int = 24) -> Study:
+    ``horizon`` None means 24 h when selected, else the selected horizon; an unselected horizon skips the test.
+    """
+
+    def make(mutate: Callable[[torch.nn.Module], torch.nn.Module], horizon: int | None = None) -> Study:
         return suite.broken(mutate, horizon)
 
     return make

@@ -62,7 +62,7 @@ def test_d2_d3_fail_when_the_windows_are_out_of_time_order(broken_study):
 
 def test_d2_d3_are_informational_on_user_data(broken_study):
     reference = broken_study(zeroed("lstm."))
-    user = Study(reference.model, dataclasses.replace(reference.dataset, source="room.csv"), 24)
+    user = Study(reference.model, dataclasses.replace(reference.dataset, source="room.csv"))
     for item_id in ("D2", "D3"):
         with pytest.raises(InvariantSkipped, match=rf"{item_id}: .*on room.csv it is informational"):
             catalog.item(item_id).invariants(user)
