@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import os
-import uuid
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from interp.atomic import write_atomic
 from interp.config import TARGET
 from interp.data.synthetic import add_calendar_features
 from interp.data.windows import infer_resolution
@@ -133,17 +133,7 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     table.insert(0, "timestamp", np.datetime_as_string(stamps, unit="s" if whole_seconds else "ns"))
     text = table.to_csv(index=False, lineterminator="\n")
 
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, destination)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_atomic(destination, text.encode("utf-8"))
     return destination
 
 

@@ -9,8 +9,8 @@ Format (a plain dict of tensors, numbers, strings, lists and dicts):
 from __future__ import annotations
 
 import importlib
+import io
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from interp.atomic import write_atomic
 from interp.data.windows import Dataset, Scaler
 from interp.errors import CheckpointError, ConfigError
 from interp.models import MODEL_CLASSES
@@ -111,16 +112,9 @@ def save_checkpoint(
         "data": {"source": dataset.source, "fingerprint": dataset.fingerprint, **dict(data)},
         "metrics": dict(metrics),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a checkpoint is shared like any file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_atomic(path, buffer.getvalue())
     return path
 
 
