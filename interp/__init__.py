@@ -8,6 +8,7 @@ Public API (DESIGN §7)::
     interp.Study(model, dataset, horizon_hours)
 """
 
+from interp import attribution
 from interp.data.windows import Dataset, embedded_dataset
 from interp.errors import CheckpointError, ConfigError, DataError, InterpError, InvariantError
 from interp.models.checkpoint import CheckpointMeta, load_checkpoint
@@ -22,6 +23,7 @@ __all__ = [
     "InterpError",
     "InvariantError",
     "Study",
+    "attribution",
     "embedded_dataset",
     "load_checkpoint",
 ]
