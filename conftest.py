@@ -107,7 +107,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    user_data = config.getoption("--data")
     for item in items:
+        if user_data and item.get_closest_marker("embedded_data"):
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="negative test of an invariant that holds on the embedded data only (informational "
+                    f"with --data {user_data})"
+                )
+            )
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "horizon" in callspec.params:
             item.add_marker(pytest.mark.xdist_group(f"h{callspec.params['horizon']}"))

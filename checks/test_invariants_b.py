@@ -39,6 +39,7 @@ def test_b2_b3_importances_fail_when_the_output_ignores_the_input(broken_study, 
         catalog.item(item_id).invariants(broken)
 
 
+@pytest.mark.embedded_data
 @pytest.mark.parametrize("hours", [1, 24], ids=["h1", "h24"])
 def test_b2_decoy_fails_when_layer1_amplifies_pressure(broken_study, hours):
     decoy = broken_study(lambda m: m, hours).dataset.feature_names.index(DECOY_FEATURE)

@@ -32,6 +32,7 @@ def test_c1_fails_when_the_cnn_features_are_dead_or_diverged(broken_study, mutat
         catalog.item("C1").invariants(broken_study(mutate))
 
 
+@pytest.mark.embedded_data
 def test_c3_c4_c6_fail_when_the_lstm_is_dead(broken_study):
     """Every window ends in the same (zero) hidden state: no variance, no regime, one cluster."""
     broken = broken_study(DEAD_LSTM)
@@ -47,6 +48,7 @@ def test_c3_c4_c6_fail_when_the_lstm_is_dead(broken_study):
         catalog.item("C6").invariants(broken)
 
 
+@pytest.mark.embedded_data
 def test_c3_c4_c6_c8_fail_when_the_lstm_diverges(broken_study):
     """An inf recurrent weight makes every hidden state NaN."""
     broken = broken_study(exploded("lstm.weight_hh_l1"))
@@ -62,6 +64,7 @@ def test_c3_c4_c6_c8_fail_when_the_lstm_diverges(broken_study):
         catalog.item("C8").invariants(broken)
 
 
+@pytest.mark.embedded_data
 def test_c4_fails_when_the_states_belong_to_other_windows(broken_study):
     """Healthy-looking states, shuffled across windows: the regime can no longer be read from them."""
     with pytest.raises(InvariantError, match=r"C4: expected a linear probe of the CO2 regime"):

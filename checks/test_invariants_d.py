@@ -39,6 +39,7 @@ def test_d2_d3_fail_when_hidden_states_explode(broken_study):
             catalog.item(item_id).invariants(broken)
 
 
+@pytest.mark.embedded_data
 def test_d2_d3_fail_when_the_hidden_state_is_constant(broken_study):
     broken = broken_study(zeroed("lstm."))
     with pytest.raises(InvariantError, match=r"D2: .*dominant period to be 24 h.* Found none"):
@@ -47,11 +48,13 @@ def test_d2_d3_fail_when_the_hidden_state_is_constant(broken_study):
         catalog.item("D3").invariants(broken)
 
 
+@pytest.mark.embedded_data
 def test_d2_fails_when_the_hidden_states_belong_to_other_windows(broken_study):
     with pytest.raises(InvariantError, match=r"D2: .*dominant period to be 24 h"):
         catalog.item("D2").invariants(broken_study(shuffling_lstm))
 
 
+@pytest.mark.embedded_data
 def test_d2_d3_fail_when_the_windows_are_out_of_time_order(broken_study):
     broken = windows_sorted_by_state(broken_study)
     with pytest.raises(InvariantError, match=r"D2: .*dominant period to be 24 h"):

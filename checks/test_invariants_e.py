@@ -61,6 +61,7 @@ def test_e3_fails_when_zeroing_a_conv_changes_nothing(broken_study, layer):
         catalog.item("E3").invariants(broken)
 
 
+@pytest.mark.embedded_data
 def test_e5_fails_with_shuffled_head_weights(broken_study, horizon):
     broken = broken_study(shuffle_head, horizon=horizon)
     with pytest.raises(InvariantError, match=r"E5: .*R²"):
