@@ -227,68 +227,52 @@ def _reset_style():
     apply_style()
 
 
-@pytest.fixture
-def figure_of(study: Study):
-    """``figure_of("B4")``: draw the item, save it under results/, return that PNG as a Figure for pytest-mpl.
+def _published_figure(item, *studies: Study):
+    """Draw ``item``, save it under results/, and return that PNG as a Figure for pytest-mpl.
 
     pytest-mpl then compares exactly the file the results tree holds, and each plot is rendered once.
     """
     from interp.report import save_item_figure
 
-    def draw(item_id: str):
-        item = catalog.item(item_id)
-        path = save_item_figure(item, study, draw_styled(item.draw, study), RESULTS)
-        return figure_from_png(path.read_bytes())
+    study_arg = studies[0] if len(studies) == 1 else studies
+    path = save_item_figure(item, study_arg, draw_styled(item.draw, *studies), RESULTS)
+    return figure_from_png(path.read_bytes())
 
-    return draw
+
+def _checked_metrics(item, snapshot, *studies: Study) -> dict:
+    """Assert the item's invariants, then compare its metrics with the snapshot (skip after, if informational)."""
+    from interp.testing.snapshots import MetricsSnapshotExtension
+
+    metrics = to_jsonable(item.metrics(*studies))
+    skipped = _run_invariants(item.invariants, *studies)
+    assert metrics == snapshot.use_extension(MetricsSnapshotExtension)
+    if skipped:
+        pytest.skip(skipped)
+    return metrics
+
+
+@pytest.fixture
+def figure_of(study: Study):
+    """``figure_of("B4")``: the item's figure, saved under results/, for pytest-mpl."""
+    return lambda item_id: _published_figure(catalog.item(item_id), study)
 
 
 @pytest.fixture
 def metrics_of(study: Study, snapshot):
-    """``metrics_of("B4")``: assert the item's invariants, then compare its metrics with the snapshot."""
-    from interp.testing.snapshots import MetricsSnapshotExtension
-
-    def check(item_id: str) -> dict:
-        item = catalog.item(item_id)
-        metrics = to_jsonable(item.metrics(study))
-        skipped = _run_invariants(item.invariants, study)
-        assert metrics == snapshot.use_extension(MetricsSnapshotExtension)
-        if skipped:
-            pytest.skip(skipped)
-        return metrics
-
-    return check
+    """``metrics_of("B4")``: the item's invariants, then its metrics against the snapshot."""
+    return lambda item_id: _checked_metrics(catalog.item(item_id), snapshot, study)
 
 
 @pytest.fixture
 def cross_figure_of(studies: dict[int, Study]):
-    """``cross_figure_of("E8")``: draw a cross-horizon item, save it under results/, return the Figure."""
-    from interp.report import save_item_figure
-
-    def draw(item_id: str):
-        item = catalog.cross_item(item_id)
-        fig = draw_styled(item.draw, studies[1], studies[24])
-        path = save_item_figure(item, (studies[1], studies[24]), fig, RESULTS)
-        return figure_from_png(path.read_bytes())
-
-    return draw
+    """``cross_figure_of("E8")``: a cross-horizon item's figure, saved under results/comparison/."""
+    return lambda item_id: _published_figure(catalog.cross_item(item_id), studies[1], studies[24])
 
 
 @pytest.fixture
 def cross_metrics_of(studies: dict[int, Study], snapshot):
     """``cross_metrics_of("E8")``: cross-horizon invariants, then the snapshot."""
-    from interp.testing.snapshots import MetricsSnapshotExtension
-
-    def check(item_id: str) -> dict:
-        item = catalog.cross_item(item_id)
-        metrics = to_jsonable(item.metrics(studies[1], studies[24]))
-        skipped = _run_invariants(item.invariants, studies[1], studies[24])
-        assert metrics == snapshot.use_extension(MetricsSnapshotExtension)
-        if skipped:
-            pytest.skip(skipped)
-        return metrics
-
-    return check
+    return lambda item_id: _checked_metrics(catalog.cross_item(item_id), snapshot, studies[1], studies[24])
 
 
 def _run_invariants(invariants: Callable[..., None] | None, *args: Study) -> str | None:

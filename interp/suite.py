@@ -16,7 +16,7 @@ import torch
 
 from interp.config import HORIZONS_HOURS, TARGET, DataConfig, StudyConfig, TrainConfig
 from interp.data.synthetic import indoor_co2
-from interp.data.windows import Dataset, embedded_dataset, make_dataset
+from interp.data.windows import Dataset, make_dataset
 from interp.errors import CheckpointError, ConfigError
 from interp.models.checkpoint import CheckpointMeta, check_fits, load_checkpoint, save_checkpoint
 from interp.study import Study
@@ -98,16 +98,17 @@ def validate_horizons(values: list[str] | list[int] | tuple[int, ...] | None) ->
 
 
 def load_dataset(sources: Sources, horizon_hours: float, data_config: DataConfig | None = None) -> Dataset:
-    """The evaluation data for one horizon: the embedded room, or the user's CSV scaled as the checkpoint was."""
+    """The training data for one horizon (embedded room or the user's CSV), scaler fitted on its training rows."""
+    data_config = data_config or DataConfig()
+    frame, source = _frame(sources, data_config, sources.target)
+    return make_dataset(frame, horizon_hours, data_config, target=sources.target, source=source)
+
+
+def _frame(sources: Sources, data_config: DataConfig, target: str) -> tuple[pd.DataFrame, str]:
+    """The embedded room (``data_config.days``, ``seed``) or the user's CSV, with its source name."""
     if sources.data is None:
-        return embedded_dataset(horizon_hours, **dataclasses.asdict(data_config or DataConfig()))
-    return make_dataset(
-        sources.read_data(),
-        horizon_hours,
-        data_config or DataConfig(),
-        target=sources.target,
-        source=str(sources.data),
-    )
+        return indoor_co2(days=data_config.days, seed=data_config.seed), "embedded"
+    return sources.read_data(target=target), str(sources.data)
 
 
 def load_study(sources: Sources, horizon_hours: float) -> Study:
@@ -122,9 +123,10 @@ def load_study(sources: Sources, horizon_hours: float) -> Study:
     """
     model, meta = load_checkpoint(sources.checkpoint_path(horizon_hours), sources.model_class)
     comparison = None
-    comparison_path = sources.checkpoint_dir / checkpoint_name("lstm", horizon_hours)
+    comparison_path = sources.checkpoint_path(horizon_hours).with_name(checkpoint_name("lstm", horizon_hours))
     if comparison_path.is_file():
-        comparison, _ = load_checkpoint(comparison_path)
+        comparison, comparison_meta = load_checkpoint(comparison_path)
+        check_fits(comparison_meta, meta.feature_names, horizon_hours)
     data_config = DataConfig(
         lookback_hours=meta.lookback_hours, regime_bounds=meta.regime_bounds, **_embedded_fields(meta.data)
     )
@@ -142,10 +144,7 @@ def _dataset_for(
     sources: Sources, horizon_hours: float, data_config: DataConfig, meta: CheckpointMeta
 ) -> Dataset:
     """Window the data with the checkpoint's scaler, after checking the checkpoint fits it."""
-    if sources.data is None:
-        frame = indoor_co2(days=data_config.days, seed=data_config.seed)
-    else:
-        frame = sources.read_data(target=meta.target)
+    frame, source = _frame(sources, data_config, meta.target)
     check_fits(meta, tuple(map(str, frame.columns)), horizon_hours)
     dataset = make_dataset(
         frame,
@@ -153,7 +152,7 @@ def _dataset_for(
         data_config,
         target=meta.target,
         scaler=meta.scaler,
-        source="embedded" if sources.data is None else str(sources.data),
+        source=source,
     )
     if sources.data is None and dataset.fingerprint != meta.data.get("fingerprint"):
         raise CheckpointError(

@@ -96,3 +96,12 @@ def test_model_spec_that_does_not_import(spec):
 def test_user_model_class_loads(quick_checkpoint):
     _, meta = load_checkpoint(quick_checkpoint, "interp.models.cnn_lstm:CNNLSTMForecaster")
     assert meta.model_class == "CNNLSTMForecaster"
+
+
+def test_comparison_model_comes_from_the_checkpoint_folder(quick_checkpoint):
+    """With --checkpoint, the LSTM comparison model is looked for beside it, never in the reference folder."""
+    from interp.suite import Sources, load_study
+
+    study = load_study(Sources(checkpoint=quick_checkpoint), 1)
+    assert study.comparison_model is None
+    assert study.dataset.fingerprint == study.checkpoint.data["fingerprint"]
