@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from interp.analyses import gradients
-
 
 @pytest.mark.mpl_image_compare
 def test_b1_input_gradient_heatmap(figure_of):
@@ -54,10 +52,6 @@ def test_b5_layerwise_gradients(figure_of):
 
 def test_b5_layerwise_gradients_metrics(metrics_of):
     metrics_of("B5")
-
-
-def test_b5_maxpool_gradient_routing(study):
-    gradients.check_maxpool_routing(study)
 
 
 @pytest.mark.mpl_image_compare

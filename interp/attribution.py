@@ -6,8 +6,8 @@ was found: the passes run in eval mode under :func:`~interp.hooks.model_unchange
 ``torch.autograd.grad`` (no ``.grad`` is written) and every hook lives only inside a ``with`` block.
 
 They are thin views of the study's passes: :func:`saliency` and :func:`layer_gradients` read one forward and
-one backward pass (:func:`interp.study.capture`), :func:`guided_backprop` one guided pass
-(:func:`interp.study.guided_gradient`). A :class:`~interp.study.Study` already holds both for its evaluation
+one backward pass (:func:`interp.passes.capture`), :func:`guided_backprop` one guided pass
+(:func:`interp.passes.guided_gradient`). A :class:`~interp.study.Study` already holds both for its evaluation
 set; call these for other inputs.
 
 References: saliency, Simonyan et al., arXiv:1312.6034; guided backprop, Springenberg et al., arXiv:1412.6806.
@@ -23,7 +23,7 @@ from torch.overrides import TorchFunctionMode
 
 from interp.errors import DataError
 from interp.hooks import find_layers, model_unchanged
-from interp.study import capture, guided_gradient
+from interp.passes import capture, guided_gradient
 
 LAYER_GRADIENT_KEYS = ("conv1", "conv2", "pool")
 """Keys of :func:`layer_gradients`: the two Conv1d module outputs and the pool output (the LSTM input)."""

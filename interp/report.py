@@ -36,8 +36,8 @@ from matplotlib.figure import Figure
 from interp import catalog
 from interp.atomic import npz_bytes, replace_tree, write_atomic, write_json
 from interp.catalog import CrossItem, Item
-from interp.errors import InvariantError, InvariantSkipped
 from interp.gallery import Card, check_links, render_gallery
+from interp.gate.outcome import CheckOutcome, run_invariant
 from interp.metrics import to_jsonable
 from interp.plots.style import draw_styled, png_bytes
 from interp.plots.summary import summary_dashboard, summary_data
@@ -62,40 +62,44 @@ class ItemOutcome:
     id : str
         Plan id.
     status : str
-        ``"passed"``, ``"failed"`` (an invariant raised InvariantError) or ``"skipped"`` (InvariantSkipped).
+        ``"failed"`` when an invariant failed, else ``"passed"`` when one passed, ``"skipped"`` when every
+        invariant was skipped, ``"drawn"`` when the item asserts nothing (figure and metrics only).
     reason : str
-        The invariant's message when failed or skipped, else ``""``.
+        The failed invariants' messages (or the skip reasons), ``""`` otherwise.
     metrics : dict
-        The item's metrics through :func:`~interp.metrics.to_jsonable` (empty when skipped before computing).
+        The item's metrics through :func:`~interp.metrics.to_jsonable`.
+    checks : tuple of CheckOutcome
+        One per invariant.
     figure : Figure or None
-        The drawn figure; None when the item was skipped before drawing.
+        The drawn figure.
     """
 
     id: str
     status: str
     reason: str
     metrics: dict[str, Any] = field(default_factory=dict)
+    checks: tuple[CheckOutcome, ...] = ()
     figure: Figure | None = None
 
 
-def run_item(item: Item | CrossItem, study: StudyArg) -> ItemOutcome:
-    """Draw the item's figure (under the suite's style), compute its metrics and run its invariants.
+def item_status(checks: tuple[CheckOutcome, ...]) -> str:
+    """The item's status from its checks' (see :class:`ItemOutcome`)."""
+    statuses = {c.status for c in checks}
+    for status in ("failed", "passed", "skipped"):
+        if status in statuses:
+            return status
+    return "drawn"
 
-    InvariantError makes the outcome ``"failed"``, InvariantSkipped ``"skipped"``, each with its message
-    (whatever was computed before is kept); any other exception propagates.
-    """
+
+def run_item(item: Item | CrossItem, study: StudyArg) -> ItemOutcome:
+    """Draw the item's figure (under the suite's style), compute its metrics and run its invariants."""
     args = _study_args(item, study)
-    figure, metrics = None, {}
-    try:
-        figure = draw_styled(item.draw, *args)
-        metrics = to_jsonable(item.metrics(*args))
-        if item.invariants is not None:
-            item.invariants(*args)
-    except InvariantSkipped as exc:
-        return ItemOutcome(item.id, "skipped", str(exc), metrics, figure)
-    except InvariantError as exc:
-        return ItemOutcome(item.id, "failed", str(exc), metrics, figure)
-    return ItemOutcome(item.id, "passed", "", metrics, figure)
+    figure = draw_styled(item.draw, *args)
+    metrics = to_jsonable(item.metrics(*args))
+    checks = tuple(run_invariant(inv, item.id, *args) for inv in item.invariants)
+    status = item_status(checks)
+    reason = " ".join(c.message for c in checks if c.status == status and status in ("failed", "skipped"))
+    return ItemOutcome(item.id, status, reason, metrics, checks, figure)
 
 
 def save_item_figure(item: Item | CrossItem, study: StudyArg, fig: Figure, root: Path | str) -> Path:
@@ -211,7 +215,7 @@ def _write_summary(rows, studies: Mapping[int, Study], tree: Path, provenance: M
         "provenance": _merged(default_provenance(studies), provenance),
         "counts": {
             s: sum(o.status == s for r in rows.values() for _, o, _ in r)
-            for s in ("passed", "failed", "skipped")
+            for s in ("passed", "failed", "skipped", "drawn")
         },
         "checks": {
             tag: _keyed(r, lambda o: {"status": o.status, "reason": o.reason, "metrics": o.metrics})

@@ -23,7 +23,8 @@ from interp.study import Study
 from interp.training import train
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE_CHECKPOINTS = PROJECT_ROOT / "baselines" / "checkpoints"
+BASELINES = PROJECT_ROOT / "baselines"
+REFERENCE_CHECKPOINTS = BASELINES / "checkpoints"
 
 
 def checkpoint_name(model_type: str, horizon_hours: float) -> str:
@@ -161,6 +162,41 @@ def _dataset_for(
             f"Pass the data it was trained on with --data, or retrain."
         )
     return dataset
+
+
+def baseline_study(study: Study, checkpoint_dir: Path, sources: Sources) -> Study | None:
+    """The accepted baseline model of ``study``'s horizon, studied on ``study``'s windows; None when ``study``
+    already studies that very checkpoint (same sha256).
+
+    The windows are ``study``'s own, converted to the baseline's standardisation
+    (:meth:`~interp.data.windows.Dataset.rescaled`), so both models see the same data.
+
+    Raises
+    ------
+    CheckpointError
+        When there is no baseline checkpoint, or it forecasts another horizon, lookback or set of features.
+    """
+    from interp.gate.manifest import sha256_of
+
+    path = checkpoint_dir / checkpoint_name("cnn_lstm", study.horizon_hours)
+    if (
+        study.checkpoint is not None
+        and path.is_file()
+        and sha256_of(path) == sha256_of(study.checkpoint.path)
+    ):
+        return None
+    model, meta = load_checkpoint(path, sources.model_class)
+    check_fits(meta, study.dataset.feature_names, study.horizon_hours)
+    lookback_hours = study.dataset.lookback_steps / study.dataset.steps_per_hour
+    if meta.lookback_hours != lookback_hours:
+        raise CheckpointError(
+            f"{path}: expected the baseline to read {lookback_hours:g} h windows like the model under test. "
+            f"Found {meta.lookback_hours:g} h. Accept a baseline with this lookback (`make accept`)."
+        )
+    model.to(torch.device(sources.device))
+    return Study(
+        model, study.dataset.rescaled(meta.scaler), study.horizon_hours, config=study.config, checkpoint=meta
+    )
 
 
 def _embedded_fields(data: dict) -> dict:

@@ -29,3 +29,21 @@ def quick_checkpoint(tmp_path_factory):
         folder, (1,), ("cnn_lstm",), data_config=SMALL, train_config=QUICK, quiet=True
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def reference_study():
+    """``reference_study(hours)``: the committed reference checkpoint of a horizon on the embedded data, cached.
+
+    The negative tests break *this* model (the suite's own reference architecture), never the model under test.
+    """
+    from interp.suite import Sources, load_study
+
+    cache = {}
+
+    def get(hours: int):
+        if hours not in cache:
+            cache[hours] = load_study(Sources(), hours)
+        return cache[hours]
+
+    return get

@@ -13,42 +13,14 @@ from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from interp.analyses.comparison import (
-    MetricsSummary,
-    check_rmse_grows,
-    check_shares,
     filter_importance_shift,
     pair_filters,
     rank_correlation,
     ranks,
 )
-from interp.errors import InvariantError, InvariantSkipped
+from interp.errors import InvariantSkipped
 from interp.models import CNNLSTMForecaster
 from interp.study import Study
-
-
-def summary(rmse_1h: float, rmse_24h: float) -> MetricsSummary:
-    rmse = np.array([rmse_1h, rmse_24h])
-    return MetricsSummary(np.array([1.0, 24.0]), rmse, rmse, np.zeros(2), np.array([10, 10]))
-
-
-@pytest.mark.parametrize("rmse", [(10.0, 20.0), (10.0, 10.0)])
-def test_e8_rmse_may_grow_or_stay(rmse):
-    check_rmse_grows(summary(*rmse))
-
-
-@pytest.mark.parametrize(
-    "rmse", [(20.0, 10.0), (np.nan, 10.0), (10.0, np.nan)], ids=["shrinks", "nan_1h", "nan_24h"]
-)
-def test_e8_fails_when_rmse_shrinks_or_is_nan(rmse):
-    with pytest.raises(InvariantError, match="E8: "):
-        check_rmse_grows(summary(*rmse))
-
-
-@pytest.mark.parametrize("bad", [[0.5, 0.4], [np.nan, 1.0], [np.inf, 0.0]], ids=["sum", "nan", "inf"])
-def test_shares_must_be_finite_and_sum_to_one(bad):
-    check_shares("E9", "feature", ok=np.array([0.25, 0.75]))
-    with pytest.raises(InvariantError, match=r"E9: .*\(broken\)"):
-        check_shares("E9", "feature", ok=np.array([0.25, 0.75]), broken=np.array(bad))
 
 
 @given(st.lists(st.one_of(st.floats(0, 1), st.just(np.nan)), min_size=1, max_size=20))

@@ -18,7 +18,7 @@ from torch import nn
 from interp import attribution
 from interp.analyses import gradients
 from interp.catalog import gradients as catalog
-from interp.errors import DataError, InvariantError, InvariantSkipped
+from interp.errors import DataError, InvariantSkipped
 from interp.hooks import ModelState, guided_relus
 from interp.metrics import to_jsonable
 from interp.models import CNNLSTMForecaster
@@ -237,8 +237,9 @@ def test_b_items_end_to_end(small_study):
 
 
 def test_b5_and_b6_invariants_hold_for_a_random_model(small_study):
-    catalog.b5_invariants(small_study)
-    catalog.b6_invariants(small_study)
+    """Routing is structural and gradient flow a sanity property: both hold for untrained weights."""
+    assert catalog.maxpool_routing(small_study).passed
+    assert catalog.gradient_reaches_input(small_study).passed
 
 
 def test_b_study_runs_one_backward_and_one_guided_pass(small_study, monkeypatch):
@@ -259,12 +260,11 @@ def test_decoy_check_is_skipped_on_user_data(small_study):
 
     user = Study(small_study.model, dataclasses.replace(small_study.dataset, source="/data/room.csv"))
     with pytest.raises(InvariantSkipped, match="embedded"):
-        gradients.check_decoy_not_important(user)
+        catalog.decoy_below_null(user)
 
 
-def test_flow_check_names_the_blocking_stage():
+def test_flow_ratios_name_the_blocking_stage():
     flow = gradients.gradient_flow_norms(
         {name: np.ones((2, 3)) for name in gradients.FLOW_POINTS} | {"act1": np.zeros((2, 3))}
     )
-    with pytest.raises(InvariantError, match="conv1/act1=inf"):
-        gradients.check_flow_ratios(flow)
+    assert dict(zip(flow.ratio_names, flow.ratios, strict=True))["conv1/act1"] == np.inf

@@ -15,26 +15,21 @@ from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 from torch import nn
 
 from interp.analyses.ablation import (
-    CONV1_ZEROED,
-    CONV2_ZEROED,
+    CONV1_HALF,
+    CONV2_HALF,
     INTACT,
-    LayerAblation,
-    check_layer_ablation,
     last_step_errors,
     layer_ablation,
-    zero_conv,
+    random_halves,
 )
-from interp.analyses.flow import check_maxpool_selection, maxpool_selection_counts, pearson_columns
+from interp.analyses.flow import maxpool_selection_counts, pearson_columns
 from interp.analyses.quality import (
     LastStepPredictions,
     calibration_fit,
-    check_quality_floor,
-    check_regime_errors,
     regime_errors,
     regression_metrics,
     residual_statistics,
 )
-from interp.errors import InvariantError
 from interp.hooks import ModelState
 from interp.models import CNNLSTMForecaster
 
@@ -59,28 +54,6 @@ def test_regression_metrics_match_sklearn(truth, data):
     assert np.isnan(m.r2[np.ptp(truth, axis=0) == 0]).all()
     np.testing.assert_equal(m.r2_last, m.r2[-1])
     assert m.rmse_mean == pytest.approx(m.rmse_ppm.mean())
-
-
-def test_quality_floor_on_embedded_data_is_inclusive_per_horizon():
-    truth = np.linspace(400.0, 1400.0, 11)[:, None]
-    for r2_target, hours, fails in ((0.7, 1, False), (0.69, 1, True), (0.3, 24, False), (0.29, 24, True)):
-        # pred = truth + e with SS_res = (1 - R²)·SS_tot: a constant-magnitude alternating error
-        ss_tot = ((truth - truth.mean()) ** 2).sum()
-        e = np.sqrt((1 - r2_target) * ss_tot / len(truth)) * (-1.0) ** np.arange(len(truth))[:, None]
-        metrics = regression_metrics(truth, truth + e)
-        assert metrics.r2_last == pytest.approx(r2_target)
-        if fails:
-            with pytest.raises(InvariantError, match="E5"):
-                check_quality_floor(metrics, hours, embedded=True)
-        else:
-            check_quality_floor(regression_metrics(truth, truth + 0.999 * e), hours, embedded=True)
-
-
-def test_quality_floor_on_user_data_requires_better_than_the_mean():
-    truth = np.arange(10.0)[:, None]
-    with pytest.raises(InvariantError, match=r"step > 0 at 1 h on user data"):
-        check_quality_floor(regression_metrics(truth, np.full_like(truth, truth.mean())), 1, embedded=False)
-    check_quality_floor(regression_metrics(truth, 0.2 * truth + 0.8 * truth.mean()), 1, embedded=False)
 
 
 def test_calibration_fit_recovers_a_line_and_handles_a_constant_truth():
@@ -124,22 +97,19 @@ def test_regime_errors_by_hand():
     np.testing.assert_allclose(result.rmse_ppm, [np.sqrt(200), 20, 100])
     np.testing.assert_allclose(result.mae_ppm, [10, 20, 100])
     np.testing.assert_allclose(result.bias_ppm, [-10, 20, 100])
-    check_regime_errors(result)
+    assert result.mislabelled == 0
 
 
 def test_regime_errors_with_an_empty_regime_give_nan_and_still_pass():
     result = regime_errors(_series([500, 700], [500, 690]))
     assert result.counts.tolist() == [2, 0, 0] and np.isnan(result.rmse_ppm[1:]).all()
-    check_regime_errors(result)
 
 
-def test_regime_errors_fail_for_invalid_or_wrong_labels():
-    with pytest.raises(InvariantError, match="sum to the 3"):
-        check_regime_errors(regime_errors(_series([500, 900, 1300], [0, 0, 0], regimes=[0, 1, -1])))
-    with pytest.raises(InvariantError, match="1 of 3 windows"):
-        check_regime_errors(regime_errors(_series([500, 900, 1300], [0, 0, 0], regimes=[0, 2, 2])))
+def test_regime_errors_count_invalid_and_wrong_labels():
+    assert regime_errors(_series([500, 900, 1300], [0, 0, 0], regimes=[0, 1, -1])).counts.sum() == 2
+    assert regime_errors(_series([500, 900, 1300], [0, 0, 0], regimes=[0, 2, 2])).mislabelled == 1
     # within float32 round-trip distance of a bound either label is accepted
-    check_regime_errors(regime_errors(_series([799.999, 900, 1300], [0, 0, 0], regimes=[1, 1, 2])))
+    assert regime_errors(_series([799.999, 900, 1300], [0, 0, 0], regimes=[1, 1, 2])).mislabelled == 0
 
 
 @settings(max_examples=40, deadline=None)
@@ -165,7 +135,7 @@ def test_maxpool_counts_of_a_real_pool(n, c, half, seed, relu):
         x = torch.relu(x)  # exact zeros: ties go to the first step
     _, idx = nn.MaxPool1d(2, return_indices=True)(x)
     result = maxpool_selection_counts(idx.numpy(), x.numpy())
-    check_maxpool_selection(result)
+    assert result.outside_window == 0
     assert result.counts.sum() == n * c * half == result.expected_total
     np.testing.assert_array_equal(result.counts[0::2], result.first)
     np.testing.assert_array_equal(result.counts[1::2], result.second)
@@ -175,40 +145,55 @@ def test_maxpool_counts_of_a_real_pool(n, c, half, seed, relu):
 def test_maxpool_selection_fails_for_overlapping_windows():
     x = torch.randn(3, 2, 8, generator=torch.Generator().manual_seed(0))
     _, idx = nn.MaxPool1d(2, stride=1, return_indices=True)(x)
-    with pytest.raises(InvariantError, match="E2"):
-        check_maxpool_selection(maxpool_selection_counts(idx.numpy(), x.numpy()))
+    result = maxpool_selection_counts(idx.numpy(), x.numpy())
+    assert result.outside_window > 0 or result.counts.sum() != result.expected_total
 
 
-def test_layer_ablation_invariant_by_hand():
-    names = (INTACT, CONV1_ZEROED, CONV2_ZEROED)
-    check_layer_ablation(LayerAblation(names, np.array([10.0, 30.0, 10.2]), np.zeros(3)))
-    with pytest.raises(InvariantError, match="conv2 zeroed"):
-        check_layer_ablation(LayerAblation(names, np.array([10.0, 30.0, 10.05]), np.zeros(3)))
+def test_last_step_errors_by_hand():
     assert last_step_errors(np.array([[0.0, 1.0], [0.0, 3.0]]), np.array([[9.0, 4.0], [9.0, 3.0]])) == (
         pytest.approx(np.sqrt(4.5)),
         pytest.approx(1.5),
     )
 
 
-def test_layer_ablation_runs_on_copies_and_hurts_a_model_that_uses_its_convs():
+def test_random_halves_are_seeded_halves():
+    halves = random_halves(32, 4, seed=0)
+    assert [h.size for h in halves] == [16] * 4 and all(np.array_equal(h, np.unique(h)) for h in halves)
+    assert all(np.array_equal(a, b) for a, b in zip(halves, random_halves(32, 4, seed=0), strict=True))
+    assert not all(np.array_equal(halves[0], h) for h in halves[1:])
+
+
+def _tiny_study(model, x, pred_ppm):
+    from interp.study import Study
+
+    study = SimpleNamespace(
+        model=model,
+        dataset=SimpleNamespace(test=SimpleNamespace(x=x), to_ppm=lambda y: np.asarray(y) * 100.0 + 800.0),
+        targets_ppm=pred_ppm,
+        predictions_ppm=pred_ppm,
+        comparison=None,
+        config=SimpleNamespace(seed=0),
+        _cache={},
+    )
+    study.capture = Study.capture.func(study)
+    return study
+
+
+def test_layer_ablation_keeps_the_operating_point_and_leaves_the_model_unchanged():
+    """Half-ablated forecasts are not constant (the other half still carries the input), the whole-block
+    ablation is (input removed), and the model under study is untouched."""
     torch.manual_seed(0)
     model = CNNLSTMForecaster(3, 2).eval()
     x = torch.randn(64, 8, 3)
     with torch.no_grad():
-        pred = model(x).numpy()
+        pred = model(x).numpy() * 100.0 + 800.0  # the intact model is perfect on these targets
     before = ModelState.of(model)
-    study = SimpleNamespace(
-        model=model,
-        dataset=SimpleNamespace(test=SimpleNamespace(x=x), to_ppm=lambda y: np.asarray(y) * 100.0 + 800.0),
-        targets_ppm=pred * 100.0 + 800.0,  # the intact model is perfect on these targets
-        predictions_ppm=pred * 100.0 + 800.0,
-        comparison=None,
-        _cache={},
-    )
-    result = layer_ablation(study)
+    result = layer_ablation(_tiny_study(model, x, pred))
     assert before.differences(model) == []
-    assert result.configurations == (INTACT, CONV1_ZEROED, CONV2_ZEROED) and not result.has_comparison
-    assert result.rmse(INTACT) == 0 and result.rmse(CONV1_ZEROED) > 0 and result.rmse(CONV2_ZEROED) > 0
-    ablated = zero_conv(model, 0)
-    assert ablated is not model and not ablated.conv1.weight.detach().any()
-    assert model.conv1.weight.detach().any()
+    assert result.configurations == (INTACT, CONV1_HALF, CONV2_HALF) and not result.has_comparison
+    assert result.rmse(INTACT) == 0 and result.rmse(CONV1_HALF) > 0 and result.rmse(CONV2_HALF) > 0
+    assert (result.prediction_std_ppm > 0).all()
+    assert (result.rmse_range_ppm[:, 0] <= result.rmse_ppm).all() and (
+        result.rmse_ppm <= result.rmse_range_ppm[:, 1]
+    ).all()
+    assert result.input_removed_rmse_ppm >= float(np.std(pred[:, -1]))  # a constant forecast: RMSE ≥ spread

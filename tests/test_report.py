@@ -19,15 +19,16 @@ import torch
 
 from interp import catalog
 from interp.atomic import ZIP_EPOCH, npz_bytes
-from interp.catalog import CrossItem, Item
+from interp.catalog import CrossItem, Invariant, Item
 from interp.data.windows import embedded_dataset
-from interp.errors import InterpError, InvariantError, InvariantSkipped
+from interp.errors import InterpError, InvariantSkipped
 from interp.gallery import SECTION_TITLES, check_links, linked_files
 from interp.models import CNNLSTMForecaster
 from interp.plots.style import new_figure
 from interp.plots.summary import summary_dashboard, summary_data
 from interp.report import TREE, run_item, save_item_figure, write_study
 from interp.study import Study
+from interp.verdict import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +52,12 @@ def cheap(item: Item) -> Item:
         item,
         draw=cheap_figure,
         metrics=lambda s: {"windows": len(s.dataset.test.x), "value": np.float64(0.5)},
-        invariants=None,
+        invariants=(),
         tables=lambda s: {f"{item.id}_values.csv": "a,b\n1,2\n"},
     )
 
 
-def fake(item_id: str, *, invariants=None, draw=cheap_figure) -> Item:
+def fake(item_id: str, *, invariants=(), draw=cheap_figure) -> Item:
     return Item(
         item_id,
         "fake",
@@ -68,12 +69,13 @@ def fake(item_id: str, *, invariants=None, draw=cheap_figure) -> Item:
     )
 
 
-def fail(study: Study) -> None:
-    raise InvariantError("X1: expected a healthy model. Found a broken one. Fix it.")
-
-
-def skip(study: Study) -> None:
+def _skip(study: Study) -> Verdict:
     raise InvariantSkipped("X2: not applicable to this data.")
+
+
+PASS = (Invariant("holds", lambda s: Verdict(1.0, ">", 0.0, "a healthy number"), "sanity", "always"),)
+FAIL = (Invariant("broken", lambda s: Verdict(-1.0, ">", 0.0, "X1 healthy number"), "sanity", "never"),)
+SKIP = (Invariant("not-here", _skip, "sanity", "not on this data"),)
 
 
 def boom(*studies: Study):
@@ -83,7 +85,7 @@ def boom(*studies: Study):
 @pytest.fixture(scope="module")
 def cheap_catalog():
     """The real catalog's items made cheap, plus a failing and a skipped fake item; real E8–E10."""
-    items = (*(cheap(it) for it in catalog.items()), fake("X1", invariants=fail), fake("X2", invariants=skip))
+    items = (*(cheap(it) for it in catalog.items()), fake("X1", invariants=FAIL), fake("X2", invariants=SKIP))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(catalog, "items", lambda **_: items)
         yield items
@@ -102,11 +104,12 @@ def tree_files(root: Path) -> dict[str, bytes]:
 
 
 def test_run_item_reports_passed_failed_skipped_and_propagates_errors(studies):
-    assert run_item(fake("X0"), studies[1]).status == "passed"
-    failed = run_item(fake("X1", invariants=fail), studies[1])
+    assert run_item(fake("X0"), studies[1]).status == "drawn"
+    assert run_item(fake("X0", invariants=PASS), studies[1]).status == "passed"
+    failed = run_item(fake("X1", invariants=FAIL), studies[1])
     assert (failed.status, failed.metrics) == ("failed", {"n": 1})
-    assert failed.reason.startswith("X1: expected") and failed.figure is not None
-    assert run_item(fake("X2", invariants=skip), studies[1]).status == "skipped"
+    assert failed.reason.startswith("X1 healthy number = -1") and failed.figure is not None
+    assert run_item(fake("X2", invariants=SKIP), studies[1]).status == "skipped"
     with pytest.raises(RuntimeError, match="midway"):
         run_item(fake("X3", draw=boom), studies[1])
     with pytest.raises(TypeError, match="pair"):
@@ -133,7 +136,7 @@ def test_study_results_lists_every_catalog_item_with_its_status(written, studies
     for tag in ("h1", "h24"):
         checks = results["checks"][tag]
         assert set(checks) == {it.id for it in cheap_catalog}
-        assert checks["X1"]["status"] == "failed" and checks["X1"]["reason"].startswith("X1: expected")
+        assert checks["X1"]["status"] == "failed" and checks["X1"]["reason"].startswith("X1 healthy number")
         assert checks["X2"]["status"] == "skipped"
         metrics = json.loads((tree / tag / "metrics.json").read_text())
         assert set(metrics) == set(checks)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from interp.config import REGIME_NAMES
-from interp.errors import InvariantError, InvariantSkipped
 from interp.study import Study, cached
 
 HIGH, LOW = REGIME_NAMES.index("High"), REGIME_NAMES.index("Low")
@@ -22,8 +21,6 @@ HIGH, LOW = REGIME_NAMES.index("High"), REGIME_NAMES.index("Low")
 EPSILON = 1e-6
 """An activation counts as zero for A6's sparsity when it is ≤ 1e-6 (post-ReLU values are ≥ 0)."""
 
-RESOLUTION = 1e-6
-"""A7 invariant: High − Low differences below this fraction of the largest mean are treated as zero."""
 
 TOP_SPECIALISTS = 3
 """A7 names this many High-CO2 specialists per layer (largest High − Low mean difference)."""
@@ -253,90 +250,3 @@ def activation_by_regime(study: Study) -> RegimeActivation:
     regimes = study.dataset.test_regimes
     capture = study.capture
     return RegimeActivation(regime_means(capture.act1, regimes), regime_means(capture.act2, regimes))
-
-
-def _check_block(item_id: str, name: str, act: np.ndarray, expected: tuple[int, ...]) -> None:
-    if act.shape != expected:
-        raise InvariantError(
-            f"{item_id}: expected {name} of shape {expected} (windows, filters, steps). Found {act.shape}. "
-            f"Study a model with the planned conv stack (same padding, MaxPool1d(2))."
-        )
-    low = float(np.min(act)) if act.size else 0.0
-    if not low >= 0.0:
-        raise InvariantError(
-            f"{item_id}: expected {name} ≥ 0 after BN + ReLU. Found a minimum of {low:.4g}. "
-            f"Check that the block ends in an nn.ReLU module before the next layer."
-        )
-
-
-def check_layer1_activations(study: Study) -> None:
-    """A4 invariant: ``act1`` is ``(N, 32, L)`` and ≥ 0 (post-ReLU)."""
-    capture = study.capture
-    n, steps, _ = capture.x.shape
-    _check_block("A4", "layer-1 activations", capture.act1, (n, 32, steps))
-
-
-def check_layer2_activations(study: Study) -> None:
-    """A5 invariant: ``act2`` is ``(N, 64, L)``, the pool output ``(N, 64, L // 2)``, both ≥ 0."""
-    capture = study.capture
-    n, steps, _ = capture.x.shape
-    _check_block("A5", "layer-2 activations", capture.act2, (n, 64, steps))
-    _check_block("A5", "pooled activations", capture.pooled, (n, 64, steps // 2))
-
-
-def check_activation_stats(study: Study) -> None:
-    """A6 invariant: every statistic is finite, sparsity is in [0, 1] and 0 ≤ mean ≤ max for every filter."""
-    stats = activation_stats(study)
-    for layer, values in (("layer 1", stats.layer1), ("layer 2", stats.layer2)):
-        arrays = (values.mean, values.sparsity, values.max)
-        if not all(np.all(np.isfinite(a)) for a in arrays):
-            raise InvariantError(
-                f"A6: expected finite {layer} activation statistics. Found NaN or inf in filters "
-                f"{np.flatnonzero(~np.isfinite(values.mean + values.sparsity + values.max)).tolist()}. "
-                f"Check the checkpoint's weights and BatchNorm statistics for NaN."
-            )
-        if np.any((values.sparsity < 0) | (values.sparsity > 1)):
-            raise InvariantError(
-                f"A6: expected {layer} sparsity in [0, 1]. Found {values.sparsity.min():.4g} … "
-                f"{values.sparsity.max():.4g}. Compute sparsity as the fraction of activations ≤ ε."
-            )
-        if np.any(values.mean < 0) or np.any(values.mean > values.max):
-            raise InvariantError(
-                f"A6: expected 0 ≤ mean ≤ max activation for every {layer} filter (post-ReLU). Found means "
-                f"from {values.mean.min():.4g}. Check that the block ends in an nn.ReLU module."
-            )
-
-
-def check_regime_specialists(study: Study) -> None:
-    """A7 invariant: some filter's High and Low means differ by more than the difference's standard error.
-
-    The standard error of the difference is ``√(SE_High² + SE_Low²)``, from the per-window means; a difference
-    below :data:`RESOLUTION` × the block's largest mean (at least 1) is rounding, not a difference.
-
-    Raises
-    ------
-    InvariantSkipped
-        When the Low or the High regime has fewer than 2 windows (e.g. user data that never reaches High).
-    InvariantError
-        When no filter of either layer separates High from Low.
-    """
-    result = activation_by_regime(study)
-    counts = result.layer1.counts
-    if counts[HIGH] < 2 or counts[LOW] < 2:
-        raise InvariantSkipped(
-            f"A7: the evaluation set has {counts[LOW]} Low and {counts[HIGH]} High windows; comparing "
-            f"regimes needs at least 2 of each."
-        )
-    largest = []
-    for block in (result.layer1, result.layer2):
-        error = np.sqrt(block.standard_errors[HIGH] ** 2 + block.standard_errors[LOW] ** 2)
-        floor = RESOLUTION * max(float(np.nanmax(np.abs(block.means))), 1.0)
-        if np.any(np.abs(block.high_minus_low) > np.maximum(error, floor)):
-            return
-        largest.append(float(np.max(np.abs(block.high_minus_low))))
-    raise InvariantError(
-        f"A7: expected at least one filter whose High and Low mean activations differ by more than their "
-        f"standard error. Found none (largest |High − Low|: layer 1 {largest[0]:.4g}, "
-        f"layer 2 {largest[1]:.4g}). "
-        f"The conv blocks do not respond to the CO2 level; check the checkpoint."
-    )

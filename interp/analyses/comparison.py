@@ -22,9 +22,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import spearmanr
 
-from interp.analyses.gradients import SUM_TOLERANCE, input_gradient, normalise
+from interp.analyses.gradients import input_gradient, normalise
 from interp.analyses.quality import prediction_metrics
-from interp.errors import InvariantError, InvariantSkipped
+from interp.errors import InvariantSkipped
 from interp.study import Study, cached
 
 R = TypeVar("R")
@@ -269,32 +269,3 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))) or np.ptp(a) == 0 or np.ptp(b) == 0:
         return float("nan")
     return float(spearmanr(a, b).statistic)
-
-
-def check_rmse_grows(summary: MetricsSummary) -> None:
-    """E8 invariant: forecasting 24 h ahead is not easier than 1 h ahead (RMSE at 24 h ≥ RMSE at 1 h)."""
-    rmse_1h, rmse_24h = (float(v) for v in summary.rmse)
-    if not rmse_24h >= rmse_1h:
-        raise InvariantError(
-            f"E8: expected the 24 h model's RMSE to be at least the 1 h model's. "
-            f"Found {rmse_24h:.4g} ppm at 24 h < {rmse_1h:.4g} ppm at 1 h. "
-            "Check that the 1 h checkpoint is the trained one and that the two studies are not swapped."
-        )
-
-
-def check_shares(item_id: str, what: str, **shares: np.ndarray) -> None:
-    """Invariant of E9/E10: every importance vector is finite and sums to 1 (the attribution is not void).
-
-    Raises
-    ------
-    InvariantError
-        Naming the first vector that is non-finite or does not sum to 1.
-    """
-    for name, share in shares.items():
-        total = float(np.sum(share))
-        if not np.all(np.isfinite(share)) or abs(total - 1.0) > SUM_TOLERANCE:
-            raise InvariantError(
-                f"{item_id}: expected the normalised {what} importance ({name}) to be finite and sum to 1. "
-                f"Found sum {total:.6g} with {int(np.sum(~np.isfinite(share)))} non-finite entries. "
-                "The gradient vanishes or overflows: check the model's output layer and its weights."
-            )

@@ -13,21 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from interp.errors import InvariantError
 from interp.hooks import find_layers
 from interp.study import Study, cached
 
-LAYER1_FILTERS, LAYER1_KERNEL = 32, 7
-"""Planned layer-1 shape: 32 filters of 7 taps over every input feature."""
-
-LAYER2_SHAPE = (64, 32, 5)
-"""Planned layer-2 weight shape: 64 filters × 32 input channels × 5 taps."""
-
 DORMANT_FRACTION = 0.05
 """A layer-1 filter is dormant when its L2 norm is below 5 % of the largest layer-1 filter norm."""
-
-MAX_DORMANT_SHARE = 0.5
-"""A2 invariant: at most half of the layer-1 filters may be dormant."""
 
 
 def conv_weight(conv: nn.Conv1d) -> np.ndarray:
@@ -128,55 +118,3 @@ def layer2_filter_summary(study: Study) -> Layer2Summary:
     """A3: the (64 × 32) map of layer-2 kernel norms."""
     weights = conv_weight(find_layers(study.model).conv2)
     return Layer2Summary(np.sqrt(np.sum(weights**2, axis=2)), tuple(weights.shape))
-
-
-def check_layer1_weight_shape(study: Study) -> None:
-    """A1 invariant: ``conv1.weight`` has shape ``(32, F, 7)`` with F the data's feature count.
-
-    Raises
-    ------
-    InvariantError
-        When the shape differs.
-    """
-    shape = layer1_filter_bank(study).weights.shape
-    expected = (LAYER1_FILTERS, study.dataset.n_features, LAYER1_KERNEL)
-    if shape != expected:
-        raise InvariantError(
-            f"A1: expected layer-1 weights of shape {expected} (filters, features, taps). Found {shape}. "
-            f"Study a model whose first Conv1d is Conv1d({expected[1]}, 32, kernel_size=7)."
-        )
-
-
-def check_dormant_filters(study: Study) -> None:
-    """A2 invariant: at most half of the layer-1 filters are dormant (norm < 5 % of the largest).
-
-    Raises
-    ------
-    InvariantError
-        When more than half are dormant.
-    """
-    result = layer1_filter_norms(study)
-    count, total = int(np.sum(result.dormant)), result.dormant.size
-    if count > MAX_DORMANT_SHARE * total:
-        raise InvariantError(
-            f"A2: expected at most {MAX_DORMANT_SHARE:.0%} of the layer-1 filters dormant "
-            f"(L2 norm < {DORMANT_FRACTION:.0%} of the largest). Found {count} of {total} dormant "
-            f"(filters {np.flatnonzero(result.dormant).tolist()}). Check the training run (learning rate, "
-            f"weight decay) or the checkpoint."
-        )
-
-
-def check_layer2_weight_shape(study: Study) -> None:
-    """A3 invariant: ``conv2.weight`` has shape ``(64, 32, 5)``.
-
-    Raises
-    ------
-    InvariantError
-        When the shape differs.
-    """
-    shape = layer2_filter_summary(study).shape
-    if shape != LAYER2_SHAPE:
-        raise InvariantError(
-            f"A3: expected layer-2 weights of shape {LAYER2_SHAPE} (filters, channels, taps). Found {shape}. "
-            f"Study a model whose second Conv1d is Conv1d(32, 64, kernel_size=5)."
-        )

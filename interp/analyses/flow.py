@@ -11,15 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interp.errors import InvariantError
 from interp.study import Study, cached
-
-MIN_TOP_CORRELATION = 0.5
-"""E1: a healthy model has at least one conv2 filter whose mean activation correlates with the prediction
-at least this strongly (|r|); a CNN whose features the prediction ignores fails."""
-
-CORRELATION_TOLERANCE = 1e-9
-"""E1: rounding slack on the bound |r| ≤ 1."""
 
 
 @dataclass(frozen=True)
@@ -89,32 +81,6 @@ def filter_output_correlation(study: Study) -> FilterOutputCorrelation:
     cap = study.capture
     r, constant, pred_constant = pearson_columns(cap.act2.mean(axis=2), cap.pred)
     return FilterOutputCorrelation(r_steps=r, constant=constant, prediction_constant=bool(pred_constant[-1]))
-
-
-def check_filter_output_correlation(result: FilterOutputCorrelation) -> None:
-    """E1 invariants: every r is finite and in [-1, 1]; at least one filter reaches |r| ≥ 0.5.
-
-    Raises
-    ------
-    InvariantError
-        Naming the offending filters or the best |r| found.
-    """
-    r = result.r_steps
-    bad = np.flatnonzero(~np.isfinite(r).all(axis=1) | (np.abs(r) > 1 + CORRELATION_TOLERANCE).any(axis=1))
-    if bad.size:
-        raise InvariantError(
-            f"E1: expected every filter-output correlation to be finite and in [-1, 1]. "
-            f"Found filters {bad.tolist()} outside it (max |r| {np.nanmax(np.abs(r)):.6g}). "
-            f"Check pearson_columns and the captured activations."
-        )
-    best = float(np.abs(result.r).max(initial=0.0))
-    if best < MIN_TOP_CORRELATION:
-        raise InvariantError(
-            f"E1: expected at least one conv2 filter whose mean activation correlates with the predicted CO2 "
-            f"with |r| ≥ {MIN_TOP_CORRELATION}. Found max |r| = {best:.3f} ({result.n_constant} of "
-            f"{r.shape[0]} filters constant, prediction constant: {result.prediction_constant}). "
-            f"The prediction ignores the CNN features; inspect conv2 and retrain."
-        )
 
 
 @dataclass(frozen=True)
@@ -203,26 +169,3 @@ def maxpool_selection(study: Study) -> MaxPoolSelection:
     """E2: histogram of the selected input steps (``capture.pool_indices``) over filters and windows."""
     cap = study.capture
     return maxpool_selection_counts(cap.pool_indices, cap.act2)
-
-
-def check_maxpool_selection(result: MaxPoolSelection) -> None:
-    """E2 invariants: the counts sum to N · 64 · (L / 2) and every index lies in its own pool window.
-
-    Raises
-    ------
-    InvariantError
-        With the total found, or the number of selections outside their window.
-    """
-    total = int(result.counts.sum())
-    if total != result.expected_total:
-        raise InvariantError(
-            f"E2: expected N·C·(L/2) = {result.n_windows}·{result.n_channels}·{result.lookback // 2} = "
-            f"{result.expected_total} max-pool selections. Found {total} ({result.n_positions} pool outputs "
-            f"per filter). The pool is not a MaxPool1d(2) over the conv2 output; check its kernel and stride."
-        )
-    if result.outside_window:
-        raise InvariantError(
-            f"E2: expected every selected index to lie in its own pool window (index // 2 == position). "
-            f"Found {result.outside_window} of {total} selections outside it. "
-            f"The pool's windows overlap or are shifted; check its kernel, stride and padding."
-        )

@@ -14,13 +14,7 @@ import numpy as np
 from scipy import stats
 
 from interp.config import REGIME_NAMES
-from interp.errors import InvariantError
 from interp.study import Study, cached
-
-R2_FLOORS: dict[float, float] = {1.0: 0.7, 24.0: 0.3}
-"""E5: minimum R² at the last horizon step on the embedded data, per horizon in hours. A retrained model
-below it fails the gate. On user data (or another horizon) the floor is the honest minimum R² > 0: better
-than always predicting the test mean."""
 
 REGIME_BOUND_TOLERANCE_PPM = 0.01
 """E7: a window's regime may disagree with its target only this close to a bound (float32 round trip)."""
@@ -107,34 +101,6 @@ def regression_metrics(truth: np.ndarray, pred: np.ndarray) -> QualityMetrics:
 def prediction_metrics(study: Study) -> QualityMetrics:
     """RMSE, MAE and R² in ppm per horizon step on the evaluation set (E4, E5, E8)."""
     return regression_metrics(study.targets_ppm, study.predictions_ppm)
-
-
-def r2_floor(horizon_hours: float, embedded: bool) -> float:
-    """E5: the R² floor at the last step: :data:`R2_FLOORS` on the embedded data, else 0 (strict)."""
-    return R2_FLOORS.get(float(horizon_hours), 0.0) if embedded else 0.0
-
-
-def check_quality_floor(metrics: QualityMetrics, horizon_hours: float, embedded: bool) -> None:
-    """E5 invariant: R² at the last horizon step reaches the floor of :func:`r2_floor`.
-
-    On the embedded data the floor is inclusive (R² ≥ 0.7 at 1 h, ≥ 0.3 at 24 h); on user data R² must be
-    strictly positive.
-
-    Raises
-    ------
-    InvariantError
-        With the R² found and the floor.
-    """
-    floor = r2_floor(horizon_hours, embedded)
-    r2 = metrics.r2_last
-    ok = r2 >= floor if floor > 0 else r2 > floor
-    if not ok:
-        where = "the embedded data" if embedded else "user data (floor: better than predicting the mean)"
-        raise InvariantError(
-            f"E5: expected R² at the last horizon step {'≥' if floor > 0 else '>'} {floor:g} at "
-            f"{horizon_hours:g} h on {where}. Found R² = {r2:.4f} (RMSE {metrics.rmse_last:.1f} ppm). "
-            f"The forecast is not good enough to explain; retrain or check the data."
-        )
 
 
 @dataclass(frozen=True)
@@ -326,26 +292,3 @@ def regime_errors(series: LastStepPredictions) -> RegimeErrors:
 def error_by_regime(study: Study) -> RegimeErrors:
     """E7: RMSE, MAE, bias and counts per CO2 regime at the last horizon step."""
     return regime_errors(last_step_predictions(study))
-
-
-def check_regime_errors(result: RegimeErrors) -> None:
-    """E7 invariants: the per-regime counts sum to N and every window's regime matches its target.
-
-    Raises
-    ------
-    InvariantError
-        With the counts found, or the number of mislabelled windows.
-    """
-    total = int(result.counts.sum())
-    if total != result.n_windows:
-        raise InvariantError(
-            f"E7: expected the per-regime counts to sum to the {result.n_windows} evaluation windows. "
-            f"Found {dict(zip(result.names, result.counts.tolist(), strict=True))} (sum {total}). "
-            f"Some windows carry a regime label outside 0–2; check the dataset's test_regimes."
-        )
-    if result.mislabelled:
-        raise InvariantError(
-            f"E7: expected each window's regime to match its last-step target against the regime bounds. "
-            f"Found {result.mislabelled} of {result.n_windows} windows labelled otherwise. "
-            f"The regimes were computed from another step or other bounds; check the dataset's test_regimes."
-        )

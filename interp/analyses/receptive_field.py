@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from interp.errors import InvariantError, InvariantSkipped
 from interp.hooks import CNNLSTMHookManager, find_layers, model_unchanged
 from interp.study import Study, cached
 
@@ -230,38 +229,3 @@ def receptive_field(study: Study) -> ReceptiveField:
         steps_per_hour=float(study.dataset.steps_per_hour),
         n_windows=int(indices.size),
     )
-
-
-def check_receptive_field(study: Study) -> None:
-    """A8 invariant: analytic = empirical = 11 steps for conv2, and 12 for one pooled unit.
-
-    Raises
-    ------
-    InvariantError
-        When the analytic field differs from the plan's or the measured field differs from the analytic one.
-    InvariantSkipped
-        When a central unit's analytic field reaches into the padding (lookback too short to measure it).
-    """
-    result = receptive_field(study)
-    expected = {"conv2": PLANNED_RECEPTIVE_FIELD, "pool": PLANNED_POOLED_RECEPTIVE_FIELD}
-    for i, name in enumerate(result.layers):
-        if name in expected and int(result.analytic[i]) != expected[name]:
-            raise InvariantError(
-                f"A8: expected an analytic receptive field of {expected[name]} steps at {name} "
-                f"(kernels 7, 5 and pool 2). Found {int(result.analytic[i])} from kernels "
-                f"{result.geometry[:, 0].tolist()}, dilations {result.geometry[:, 2].tolist()}. "
-                f"Study the planned conv stack."
-            )
-    first, last = result.analytic_bounds[:, 0], result.analytic_bounds[:, 1]
-    if np.any(first < 0) or np.any(last >= result.lookback_steps):
-        raise InvariantSkipped(
-            f"A8: the central units' fields span steps {result.analytic_bounds.tolist()}, beyond the "
-            f"{result.lookback_steps}-step lookback; the padding would cut the measured field."
-        )
-    for i, name in enumerate(result.layers):
-        if int(result.empirical[i]) != int(result.analytic[i]):
-            raise InvariantError(
-                f"A8: expected the input gradient of the central {name} unit to span the analytic "
-                f"{int(result.analytic[i])} steps. Found {int(result.empirical[i])} steps over "
-                f"{result.n_windows} windows. Look for zeroed kernel taps or dead channels in the conv stack."
-            )

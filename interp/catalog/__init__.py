@@ -1,7 +1,9 @@
-"""The catalog: every plan item (A1 … E10) as analysis + figure + metrics + invariants.
+"""The catalog: every plan item (A1 … E10) as analysis + figure + metrics + invariants + drift.
 
 The pytest checks and ``python -m interp study`` both read this one catalog, so they share one code path.
-Each section's items live in their own module (``interp/catalog/<section>.py``) as a tuple ``ITEMS``.
+Each section's items live in their own module (``interp/catalog/<section>.py``) as a tuple ``ITEMS``; an item
+declares its health invariants (tier 1 of the gate, :class:`Invariant`) and its drift measures (tier 2,
+:class:`Drift`) by name, next to its figure and metrics (tier 3 compares those exactly).
 """
 
 from __future__ import annotations
@@ -14,6 +16,100 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from interp.study import Study
+    from interp.verdict import Verdict
+
+INVARIANT_KINDS: dict[str, str] = {
+    "learned": "a property a trained model has and the same architecture with nothing learned lacks: it fails "
+    "on random initialisations and on within-tensor permutations of the trained weights (tests/test_null_models.py)",
+    "structural": "holds for any weights by construction of a healthy architecture (receptive field, max-pool "
+    "routing, ReLU signs); fails when the architecture or the plumbing is wrong",
+    "sanity": "holds for any finite, working model, trained or not; fails on the breakage it names (non-finite "
+    "weights, dead layers, a leaking decoy)",
+}
+"""The kinds of invariant and what each promises; every invariant names one."""
+
+DRIFT_DIRECTIONS = ("lower", "higher", "both")
+"""Which way a drift measure is worse: lower, higher, or any change."""
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A health property of the model under test (tier 1), declared by name on its item.
+
+    Attributes
+    ----------
+    name : str
+        Kebab-case property, unique within the item: the pytest id is ``h24-E5-skill-over-naive``.
+    check : callable
+        ``check(study) -> Verdict`` (``check(study_1h, study_24h)`` for a cross-horizon item). Raises
+        ``InvariantSkipped`` with the reason when the property does not apply to this data.
+    kind : str
+        A key of :data:`INVARIANT_KINDS`.
+    why : str
+        One sentence: for a structural or sanity invariant why any healthy model (trained or not) has it, for
+        a learned one what training gives the model.
+    """
+
+    name: str
+    check: Callable[..., Verdict]
+    kind: str
+    why: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in INVARIANT_KINDS:
+            raise ValueError(f"Invariant {self.name}: kind must be one of {', '.join(INVARIANT_KINDS)}.")
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A number a team tracks across retrainings (tier 2), compared with the accepted baseline model.
+
+    Each measure is invariant to what a retrain permutes (no filter indices, no per-filter vectors by index).
+    Two shapes:
+
+    - ``similarity``: ``similarity(study, baseline) -> float``, e.g. the rank correlation of the two models'
+      feature importances on the same windows; the drift value is the similarity itself;
+    - ``value``: ``value(study) -> float``, e.g. the forecast skill; the drift value is the model's value minus
+      the baseline's, both on the same windows.
+
+    ``baseline`` is the accepted model studied on the same windows as the model under test.
+
+    Attributes
+    ----------
+    name : str
+        Kebab-case, unique within the item: the pytest id is ``h24-B2-importance-rank-correlation``.
+    what : str
+        What the number is, with its unit.
+    worse : str
+        ``"lower"``, ``"higher"`` or ``"both"`` (any change): the direction a regression moves it.
+    similarity, value : callable
+        Exactly one of the two.
+    resolution : float
+        The smallest change the measure can resolve (an FFT bin, a rounding step): the floor of the
+        calibrated spread.
+    """
+
+    name: str
+    what: str
+    worse: str
+    similarity: Callable[[Study, Study], float] | None = None
+    value: Callable[[Study], float] | None = None
+    resolution: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.worse not in DRIFT_DIRECTIONS:
+            raise ValueError(f"Drift {self.name}: worse must be one of {', '.join(DRIFT_DIRECTIONS)}.")
+        if (self.similarity is None) == (self.value is None):
+            raise ValueError(f"Drift {self.name}: give exactly one of similarity= and value=.")
+
+    def measure(self, study: Study, baseline: Study) -> tuple[float, float | None, float | None]:
+        """``(drift value, model's value, baseline's value)``; the last two are None for a similarity."""
+        if self.similarity is not None:
+            return float(self.similarity(study, baseline)), None, None
+        assert self.value is not None
+        mine, theirs = float(self.value(study)), float(self.value(baseline))
+        return mine - theirs, mine, theirs
+
 
 SECTION_FOLDERS: dict[str, str] = {
     "A": "cnn_filters",
@@ -44,9 +140,10 @@ class Item:
         ``draw(study) -> Figure``: builds a new Figure (``matplotlib.figure.Figure``, never pyplot).
     metrics : callable
         ``metrics(study) -> Mapping``: plain JSON-able values (floats, ints, str, lists, dicts); snapshotted.
-    invariants : callable, optional
-        ``invariants(study) -> None``: raises ``InvariantError`` when a healthy-model invariant does not hold,
-        ``InvariantSkipped`` with the reason when it does not apply to this data.
+    invariants : tuple of Invariant
+        Tier-1 health properties of the model, by name.
+    drift : tuple of Drift
+        Tier-2 measures compared with the accepted baseline model.
     tables : callable, optional
         ``tables(study) -> {file_name: csv_text}`` written beside the figure (e.g. ``A6_activation_stats.csv``).
     """
@@ -57,7 +154,8 @@ class Item:
     title: str
     draw: Callable[[Study], Figure]
     metrics: Callable[[Study], Mapping[str, Any]]
-    invariants: Callable[[Study], None] | None = None
+    invariants: tuple[Invariant, ...] = ()
+    drift: tuple[Drift, ...] = ()
     tables: Callable[[Study], Mapping[str, str]] | None = None
 
     @property
@@ -74,7 +172,7 @@ class CrossItem:
     title: str
     draw: Callable[[Study, Study], Figure]
     metrics: Callable[[Study, Study], Mapping[str, Any]]
-    invariants: Callable[[Study, Study], None] | None = None
+    invariants: tuple[Invariant, ...] = ()
     tables: Callable[[Study, Study], Mapping[str, str]] | None = None
     folder: str = "comparison"
 

@@ -8,15 +8,123 @@ from typing import Any
 import numpy as np
 
 from interp.analyses import activations, filters, receptive_field
-from interp.catalog import SECTION_FOLDERS, Item
+from interp.catalog import SECTION_FOLDERS, Invariant, Item
 from interp.config import REGIME_NAMES
+from interp.errors import InvariantSkipped
 from interp.metrics import to_jsonable
 from interp.plots import activations as activation_plots
 from interp.plots import filters as filter_plots
 from interp.plots import receptive_field as receptive_field_plots
 from interp.study import Study
+from interp.verdict import Verdict
 
 FOLDER = SECTION_FOLDERS["A"]
+
+MAX_DORMANT_SHARE = 0.5
+"""A2: a layer whose filters are dormant in the majority has collapsed."""
+
+RESOLUTION = 1e-6
+"""A7: High − Low differences below this fraction of the block's largest mean (at least 1) are rounding."""
+
+
+def dormant_filters(study: Study) -> Verdict:
+    """A2 (sanity): fewer than half of the layer-1 filters are dormant."""
+    result = filters.layer1_filter_norms(study)
+    count, total = int(np.sum(result.dormant)), result.dormant.size
+    return Verdict(
+        count / total,
+        "<",
+        MAX_DORMANT_SHARE,
+        "share of dormant layer-1 filters",
+        context=f"{count} of {total} dormant: {np.flatnonzero(result.dormant).tolist()[:12]}",
+        fix="Check the training run (learning rate, weight decay) or the checkpoint for dead filters.",
+    )
+
+
+def activations_nonnegative(study: Study) -> Verdict:
+    """A4 (structural): the block outputs and the pooled values are ≥ 0 (each block ends in a ReLU)."""
+    cap = study.capture
+    minima = {
+        name: float(np.min(a)) if a.size else 0.0
+        for name, a in (("layer 1", cap.act1), ("layer 2", cap.act2), ("pooled", cap.pooled))
+    }
+    worst = min(minima, key=lambda k: (np.nan_to_num(minima[k], nan=-np.inf), k))
+    return Verdict(
+        minima[worst],
+        ">=",
+        0.0,
+        f"smallest activation after BN + ReLU ({worst})",
+        fix="End each conv block in an nn.ReLU module before the next layer.",
+    )
+
+
+def finite_statistics(study: Study) -> Verdict:
+    """A6 (sanity): every filter's mean, sparsity and maximum are finite."""
+    stats = activations.activation_stats(study)
+    bad = [
+        f"{name} filter {i}"
+        for name, values in (("layer 1", stats.layer1), ("layer 2", stats.layer2))
+        for i in np.flatnonzero(~np.isfinite(values.mean + values.sparsity + values.max))
+    ]
+    return Verdict(
+        len(bad),
+        "==",
+        0,
+        "filters with NaN or inf activation statistics",
+        context=", ".join(bad[:6]),
+        fix="Check the checkpoint's weights and BatchNorm statistics for NaN or inf.",
+    )
+
+
+def responds_to_co2_level(study: Study) -> Verdict:
+    """A7 (sanity): some filter's mean activation differs between the High and Low regimes beyond its error."""
+    result = activations.activation_by_regime(study)
+    counts = result.layer1.counts
+    if counts[activations.HIGH] < 2 or counts[activations.LOW] < 2:
+        raise InvariantSkipped(
+            f"A7: the evaluation set has {counts[activations.LOW]} Low and {counts[activations.HIGH]} High "
+            f"windows; comparing regimes needs at least 2 of each."
+        )
+    best = 0.0
+    for block in (result.layer1, result.layer2):
+        error = np.sqrt(
+            block.standard_errors[activations.HIGH] ** 2 + block.standard_errors[activations.LOW] ** 2
+        )
+        # Differences below float32 resolution of the block's activations are rounding, not a response.
+        error = np.maximum(error, RESOLUTION * max(float(np.nanmax(np.abs(block.means))), 1.0))
+        ratio = np.abs(block.high_minus_low) / error
+        if not np.all(np.isfinite(ratio)):
+            return Verdict(float("nan"), ">", 1.0, "largest |High − Low| / standard error over the filters")
+        best = max(best, float(np.max(ratio, initial=0.0)))
+    return Verdict(
+        best,
+        ">",
+        1.0,
+        "largest |High − Low| mean activation / its standard error, over the filters",
+        fix="The conv blocks do not respond to the CO2 level: check the checkpoint.",
+    )
+
+
+def receptive_field_matches(study: Study) -> Verdict:
+    """A8 (structural): the measured receptive field of each layer equals the analytic one from its geometry."""
+    result = receptive_field.receptive_field(study)
+    first, last = result.analytic_bounds[:, 0], result.analytic_bounds[:, 1]
+    if np.any(first < 0) or np.any(last >= result.lookback_steps):
+        raise InvariantSkipped(
+            f"A8: the central units' fields span steps {result.analytic_bounds.tolist()}, beyond the "
+            f"{result.lookback_steps}-step lookback; the padding would cut the measured field."
+        )
+    gaps = np.abs(result.empirical.astype(np.int64) - result.analytic.astype(np.int64))
+    worst = int(np.argmax(gaps))
+    return Verdict(
+        int(gaps[worst]),
+        "==",
+        0,
+        "steps between the measured and the analytic receptive field",
+        context=f"{result.layers[worst]}: analytic {int(result.analytic[worst])}, measured "
+        f"{int(result.empirical[worst])} over {result.n_windows} windows",
+        fix="Look for zeroed kernel taps, dead channels or a layer the geometry does not describe.",
+    )
 
 
 def _a1_metrics(study: Study) -> Mapping[str, Any]:
@@ -134,7 +242,6 @@ ITEMS: tuple[Item, ...] = (
         "Layer-1 filter bank (32 × features × 7 taps)",
         draw=lambda s: filter_plots.layer1_filter_bank(filters.layer1_filter_bank(s)),
         metrics=_a1_metrics,
-        invariants=filters.check_layer1_weight_shape,
     ),
     Item(
         "A2",
@@ -143,7 +250,15 @@ ITEMS: tuple[Item, ...] = (
         "Layer-1 filter L2 norms and dormant filters",
         draw=lambda s: filter_plots.layer1_filter_norms(filters.layer1_filter_norms(s)),
         metrics=_a2_metrics,
-        invariants=filters.check_dormant_filters,
+        invariants=(
+            Invariant(
+                "dormant-filters",
+                dormant_filters,
+                "sanity",
+                "filters of a working layer fire on some inputs, trained or not; a majority dead means the layer "
+                "collapsed",
+            ),
+        ),
     ),
     Item(
         "A3",
@@ -152,7 +267,6 @@ ITEMS: tuple[Item, ...] = (
         "Layer-2 filter norms (64 × 32, collapsed over the kernel)",
         draw=lambda s: filter_plots.layer2_filter_summary(filters.layer2_filter_summary(s)),
         metrics=_a3_metrics,
-        invariants=filters.check_layer2_weight_shape,
     ),
     Item(
         "A4",
@@ -161,7 +275,14 @@ ITEMS: tuple[Item, ...] = (
         "Layer-1 activations of a representative window",
         draw=lambda s: activation_plots.activation_heatmap(activations.layer1_activation_heatmap(s), "A4"),
         metrics=lambda s: _map_metrics(activations.layer1_activation_heatmap(s)),
-        invariants=activations.check_layer1_activations,
+        invariants=(
+            Invariant(
+                "activations-nonnegative",
+                activations_nonnegative,
+                "structural",
+                "each conv block ends in a ReLU, so its output and the pooled values are ≥ 0 for any weights",
+            ),
+        ),
     ),
     Item(
         "A5",
@@ -170,7 +291,6 @@ ITEMS: tuple[Item, ...] = (
         "Layer-2 activations of a representative window",
         draw=lambda s: activation_plots.activation_heatmap(activations.layer2_activation_heatmap(s), "A5"),
         metrics=lambda s: _map_metrics(activations.layer2_activation_heatmap(s)),
-        invariants=activations.check_layer2_activations,
     ),
     Item(
         "A6",
@@ -179,7 +299,14 @@ ITEMS: tuple[Item, ...] = (
         "Activation statistics per filter (mean, sparsity, max)",
         draw=lambda s: activation_plots.activation_stats_table(activations.activation_stats(s)),
         metrics=_stats_metrics,
-        invariants=activations.check_activation_stats,
+        invariants=(
+            Invariant(
+                "finite-statistics",
+                finite_statistics,
+                "sanity",
+                "finite weights give finite activations, trained or not",
+            ),
+        ),
         tables=lambda s: {
             "A6_activation_stats.csv": activations.activation_stats_csv(activations.activation_stats(s))
         },
@@ -191,7 +318,14 @@ ITEMS: tuple[Item, ...] = (
         "Filter activation by CO2 regime",
         draw=lambda s: activation_plots.activation_by_regime(activations.activation_by_regime(s)),
         metrics=_regime_metrics,
-        invariants=activations.check_regime_specialists,
+        invariants=(
+            Invariant(
+                "responds-to-co2-level",
+                responds_to_co2_level,
+                "sanity",
+                "filters that read the CO2 input respond to its level, trained or not; an input-blind block does not",
+            ),
+        ),
     ),
     Item(
         "A8",
@@ -200,6 +334,13 @@ ITEMS: tuple[Item, ...] = (
         "Receptive field of the conv stack (analytic and measured)",
         draw=lambda s: receptive_field_plots.receptive_field_diagram(receptive_field.receptive_field(s)),
         metrics=_rf_metrics,
-        invariants=receptive_field.check_receptive_field,
+        invariants=(
+            Invariant(
+                "receptive-field",
+                receptive_field_matches,
+                "structural",
+                "the measured field of a unit is its analytic field for any weights without zeroed taps",
+            ),
+        ),
     ),
 )

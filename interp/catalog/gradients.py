@@ -12,18 +12,135 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
+from interp import nulls
 from interp.analyses import gradients as analyses
-from interp.catalog import SECTION_FOLDERS, Item
-from interp.config import REGIME_NAMES
+from interp.attribution import relu_gradient_minima
+from interp.catalog import SECTION_FOLDERS, Invariant, Item
+from interp.config import DECOY_FEATURE, REGIME_NAMES
+from interp.errors import InvariantSkipped
+from interp.hooks import guided_relus
 from interp.plots import gradients as plots
 from interp.study import Study
+from interp.verdict import Verdict, prediction_bound, span
 
 FOLDER = SECTION_FOLDERS["B"]
 TEMPORAL_BINS = 24
 """B3 metrics: the temporal profile summed into at most this many contiguous bins (hourly for 24 h at 1 h)."""
 TOP_CHANNELS = 5
 """B5 metrics: channels with the largest mean |gradient| listed per layer."""
+MIN_GUIDED_DIFFERENCE = 1e-3
+"""B4: ``‖guided − gradient‖ / ‖gradient‖`` below this means no ReLU gradient was modified."""
+RELU_CHECK_WINDOWS = 64
+"""B4: evenly spaced evaluation windows on which the guided ReLUs are traced (a small extra pass)."""
+
+
+def finite_nonzero_gradient(study: Study) -> Verdict:
+    """B1 (sanity): every window's input gradient is finite and not all zero."""
+    norm = analyses.input_gradient(study).window_norm
+    bad = np.flatnonzero(~np.isfinite(norm) | (norm == 0))
+    return Verdict(
+        bad.size,
+        "==",
+        0,
+        "windows whose input gradient is zero or not finite",
+        context=f"of {norm.size}; first {bad[:5].tolist()}" if bad.size else f"of {norm.size}",
+        fix="Check that the weights are finite and that the input reaches the prediction (no zeroed layer).",
+    )
+
+
+def decoy_below_null(study: Study) -> Verdict:
+    """B2 (sanity, embedded data): the decoy gets no more importance than a feature of an untrained network.
+
+    The null is the importance share every feature gets from the same architecture at random initialisation
+    (:func:`interp.nulls.null_studies`) on the same windows: a model that has not learned to use the decoy
+    gives it no more than that; the bound is the nulls' one-sided 99 % prediction bound.
+    """
+    result = analyses.input_gradient(study)
+    if result.decoy_index < 0:
+        raise InvariantSkipped(
+            f"B2: the decoy check needs the embedded data with its planted '{DECOY_FEATURE}' feature; "
+            f"this study runs on {study.dataset.source}."
+        )
+    shares = np.concatenate(
+        [analyses.input_gradient(null).feature_importance for null in nulls.null_studies(study)]
+    )
+    bound = prediction_bound(shares, "higher")
+    return Verdict(
+        float(result.feature_importance[result.decoy_index]),
+        "<=",
+        bound,
+        f"gradient-importance share of the decoy '{DECOY_FEATURE}'",
+        context=f"feature shares of {len(nulls.GATE_SEEDS)} random-init networks {span(shares)}, 99 % bound",
+        fix="The model relies on a feature with no causal effect: look for leakage into the decoy and retrain.",
+    )
+
+
+def guided_differs(study: Study) -> Verdict:
+    """B4 (structural): guided backprop differs from the plain gradient (it needs nn.ReLU modules to hook)."""
+    g = analyses.guided_backprop(study)
+    return Verdict(
+        g.relative_difference,
+        ">=",
+        MIN_GUIDED_DIFFERENCE,
+        "‖guided − gradient‖ / ‖gradient‖",
+        context=f"nn.ReLU modules {list(g.relu_modules)}",
+        fix="Use nn.ReLU modules, not F.relu: guided backprop hooks modules only.",
+    )
+
+
+def relus_pass_nonnegative(study: Study) -> Verdict:
+    """B4 (structural): during a guided pass every ReLU call (module or functional) passes on gradients ≥ 0.
+
+    Traced on :data:`RELU_CHECK_WINDOWS` evenly spaced evaluation windows (one small extra pass).
+    """
+    x = study.dataset.test.x
+    rows = np.unique(np.linspace(0, len(x) - 1, min(RELU_CHECK_WINDOWS, len(x))).astype(np.int64))
+    with guided_relus(study.model):
+        minima = relu_gradient_minima(study.model, x[torch.from_numpy(rows)])
+    negative = [i for i, m in enumerate(minima) if m is not None and m < 0]
+    return Verdict(
+        len(negative),
+        "==",
+        0,
+        "ReLU calls passing negative gradients in the guided pass",
+        context=f"of {len(minima)} calls; calls {negative[:6]}" if negative else f"of {len(minima)} calls",
+        fix="Replace functional relu calls by nn.ReLU modules so the guided hooks reach them.",
+    )
+
+
+def maxpool_routing(study: Study) -> Verdict:
+    """B5 (structural): the pool input's gradient is non-zero exactly at the selected positions, one per output."""
+    r = analyses.maxpool_routing(study)
+    wrong = r.mismatched + abs(r.pooled_values - r.selected) + int(r.zero_gradient_windows.size)
+    return Verdict(
+        wrong,
+        "==",
+        0,
+        "pool-input positions where gradient and max-pool selection disagree (+ windows without gradient)",
+        context=f"{r.mismatched} mismatched, {r.selected} distinct selected for {r.pooled_values} pooled values, "
+        f"{r.zero_gradient_windows.size} all-zero windows",
+        fix="Use a non-overlapping nn.MaxPool1d that passes on only the maxima; check for zeroed layers.",
+    )
+
+
+def gradient_reaches_input(study: Study) -> Verdict:
+    """B6 (sanity): every stage's gradient-norm ratio is finite and positive (no layer blocks the gradient)."""
+    flow = analyses.gradient_flow(study)
+    bad = [
+        f"{name}={value:.3g}"
+        for name, value in zip(flow.ratio_names, flow.ratios, strict=True)
+        if not (np.isfinite(value) and value > 0)
+    ]
+    return Verdict(
+        len(bad),
+        "==",
+        0,
+        "layer-to-layer gradient-norm ratios that are zero or not finite",
+        context=", ".join(bad),
+        fix="A layer blocks the gradient: check for zeroed weights or dead BN/ReLU channels.",
+    )
 
 
 def _by_feature(result: analyses.InputAttribution, values: np.ndarray) -> dict[str, float]:
@@ -49,10 +166,6 @@ def b1_metrics(study: Study) -> Mapping[str, Any]:
     }
 
 
-def b1_invariants(study: Study) -> None:
-    analyses.check_gradients_finite_nonzero(analyses.input_gradient(study), "B1")
-
-
 def b2_metrics(study: Study) -> Mapping[str, Any]:
     r = analyses.input_gradient(study)
     ranking = [r.feature_names[i] for i in r.ranking]
@@ -62,12 +175,6 @@ def b2_metrics(study: Study) -> Mapping[str, Any]:
         "ranking": ranking,
         "decoy_rank": decoy_rank,
     }
-
-
-def b2_invariants(study: Study) -> None:
-    r = analyses.input_gradient(study)
-    analyses.check_sums_to_one(r.feature_importance, "feature importances of the gradient", "B2")
-    analyses.check_decoy_not_important(study)
 
 
 def b2_tables(study: Study) -> Mapping[str, str]:
@@ -104,11 +211,6 @@ def b3_metrics(study: Study) -> Mapping[str, Any]:
     }
 
 
-def b3_invariants(study: Study) -> None:
-    r = analyses.input_gradient(study)
-    analyses.check_sums_to_one(r.temporal_importance, "temporal importances of the gradient", "B3")
-
-
 def b3_tables(study: Study) -> Mapping[str, str]:
     r = analyses.input_gradient(study)
     columns = {
@@ -132,11 +234,6 @@ def b4_metrics(study: Study) -> Mapping[str, Any]:
     }
 
 
-def b4_invariants(study: Study) -> None:
-    analyses.check_guided_differs(analyses.guided_backprop(study))
-    analyses.check_guided_relus_nonnegative(study)
-
-
 def b5_metrics(study: Study) -> Mapping[str, Any]:
     layers = analyses.layer_gradients(study)
     routing = analyses.maxpool_routing(study)
@@ -154,20 +251,12 @@ def b5_metrics(study: Study) -> Mapping[str, Any]:
     }
 
 
-def b5_invariants(study: Study) -> None:
-    analyses.check_maxpool_routing(study)
-
-
 def b6_metrics(study: Study) -> Mapping[str, Any]:
     flow = analyses.gradient_flow(study)
     return {
         "norms": dict(zip(flow.points, flow.norms.tolist(), strict=True)),
         "ratios": dict(zip(flow.ratio_names, flow.ratios.tolist(), strict=True)),
     }
-
-
-def b6_invariants(study: Study) -> None:
-    analyses.check_flow_ratios(analyses.gradient_flow(study))
 
 
 ITEMS: tuple[Item, ...] = (
@@ -178,7 +267,14 @@ ITEMS: tuple[Item, ...] = (
         "Input-gradient saliency (lookback × features)",
         draw=lambda s: plots.input_gradient_heatmap(analyses.input_gradient(s)),
         metrics=b1_metrics,
-        invariants=b1_invariants,
+        invariants=(
+            Invariant(
+                "finite-nonzero-gradient",
+                finite_nonzero_gradient,
+                "sanity",
+                "any finite network whose input reaches the output has a finite, non-zero input gradient",
+            ),
+        ),
     ),
     Item(
         "B2",
@@ -187,7 +283,15 @@ ITEMS: tuple[Item, ...] = (
         "Per-feature gradient importance",
         draw=lambda s: plots.feature_importance(analyses.input_gradient(s)),
         metrics=b2_metrics,
-        invariants=b2_invariants,
+        invariants=(
+            Invariant(
+                "decoy-below-null",
+                decoy_below_null,
+                "sanity",
+                "a model that has not learned to use the decoy (trained or not) gives it no more importance than "
+                "an untrained network gives any feature; a model fitted to leakage through it does",
+            ),
+        ),
         tables=b2_tables,
     ),
     Item(
@@ -197,7 +301,6 @@ ITEMS: tuple[Item, ...] = (
         "Temporal gradient profile",
         draw=lambda s: plots.temporal_profile(analyses.input_gradient(s)),
         metrics=b3_metrics,
-        invariants=b3_invariants,
         tables=b3_tables,
     ),
     Item(
@@ -207,7 +310,20 @@ ITEMS: tuple[Item, ...] = (
         "Guided backprop heatmap (nn.ReLU modules; LSTM gates untouched)",
         draw=lambda s: plots.guided_backprop_heatmap(analyses.guided_backprop(s)),
         metrics=b4_metrics,
-        invariants=b4_invariants,
+        invariants=(
+            Invariant(
+                "guided-differs",
+                guided_differs,
+                "structural",
+                "with nn.ReLU modules guided backprop zeroes some negative gradients, for any weights",
+            ),
+            Invariant(
+                "relus-pass-nonnegative",
+                relus_pass_nonnegative,
+                "structural",
+                "in a guided pass every ReLU passes on only gradients ≥ 0 when all ReLUs are modules",
+            ),
+        ),
     ),
     Item(
         "B5",
@@ -216,7 +332,14 @@ ITEMS: tuple[Item, ...] = (
         "Layer-wise gradient magnitude (conv1, conv2, LSTM input)",
         draw=lambda s: plots.layer_gradients(analyses.layer_gradients(s)),
         metrics=b5_metrics,
-        invariants=b5_invariants,
+        invariants=(
+            Invariant(
+                "maxpool-routing",
+                maxpool_routing,
+                "structural",
+                "a non-overlapping max-pool routes each output's gradient to its one selected input, for any weights",
+            ),
+        ),
     ),
     Item(
         "B6",
@@ -225,6 +348,13 @@ ITEMS: tuple[Item, ...] = (
         "Gradient-flow ratio between layers",
         draw=lambda s: plots.gradient_flow(analyses.gradient_flow(s)),
         metrics=b6_metrics,
-        invariants=b6_invariants,
+        invariants=(
+            Invariant(
+                "gradient-reaches-input",
+                gradient_reaches_input,
+                "sanity",
+                "in any finite network without a dead stage the gradient reaches every layer",
+            ),
+        ),
     ),
 )

@@ -1,16 +1,10 @@
 """Section C catalog items (C1–C8): hidden-state structure of the CNN and the LSTM, with their invariants.
 
-Invariants:
-
-- C1, C3: explained-variance ratios are finite, in [0, 1], descending, sum to at most 1, and not all zero
-  (a representation without variance is a dead layer).
-- C4: a linear probe reads the CO2 regime from ``h_n`` better than chance: the balanced accuracy of a
-  logistic regression (balanced class weights) on the 20 leading PCs of ``h_n``, over
-  :data:`~interp.analyses.representations.PROBE_FOLDS` chronological folds, is at least
-  :data:`PROBE_MIN_BALANCED_ACCURACY` (chance 1/3; the reference models reach 0.77 at 1 h and 0.54 at
-  24 h, a window-shuffled LSTM 0.23–0.32). Calibrated on the embedded data; skipped on user data.
-- C6: the cluster/regime crosstab counts every window once and every cluster is non-empty.
-- C8: canonical correlations are finite, in [0, 1] and descending.
+Invariants (sanity): the CNN feature maps (C1) and the LSTM state (C3) vary across windows and are finite — a
+representation without variance is a dead layer. The regime probe (C4), the clusters (C6) and the canonical
+correlations (C8) are reported and tracked as drift, not asserted: a random network of the same architecture
+reads the CO2 regime from its state about as well as the trained one does (the input holds the CO2 level), so
+no threshold on them separates a trained model from an untrained one.
 """
 
 from __future__ import annotations
@@ -21,91 +15,26 @@ from typing import Any
 import numpy as np
 
 from interp.analyses import representations as analyses
-from interp.catalog import SECTION_FOLDERS, Item
+from interp.catalog import SECTION_FOLDERS, Invariant, Item
 from interp.config import REGIME_NAMES
-from interp.errors import InvariantError, InvariantSkipped
 from interp.plots import representations as plots
 from interp.study import Study
+from interp.verdict import Verdict
 
 FOLDER = SECTION_FOLDERS["C"]
 
-PROBE_MIN_BALANCED_ACCURACY = 0.45
-"""C4 threshold: chance is 1/3 for three regimes; a healthy model's state reads the regime far better."""
 
-TOLERANCE = 1e-9
-"""Slack for the floating-point comparisons of ratios and correlations."""
-
-
-def check_explained_variance(item_id: str, what: str, ratio: np.ndarray) -> None:
-    """Raise InvariantError unless ``ratio`` is a valid, non-zero, descending explained-variance ratio."""
-    problems = []
-    if not np.all(np.isfinite(ratio)):
-        problems.append("non-finite values")
-    elif np.any(ratio < -TOLERANCE) or np.any(ratio > 1 + TOLERANCE):
-        problems.append(f"values outside [0, 1] (min {ratio.min():.3g}, max {ratio.max():.3g})")
-    elif np.any(np.diff(ratio) > TOLERANCE):
-        problems.append(f"an increase at component {int(np.argmax(np.diff(ratio) > TOLERANCE)) + 2}")
-    elif ratio.sum() > 1 + 1e-6:
-        problems.append(f"a sum of {ratio.sum():.6f}")
-    elif ratio.sum() == 0:
-        problems.append("no variance at all (every window has the same representation)")
-    if problems:
-        raise InvariantError(
-            f"{item_id}: expected the explained-variance ratios of the {what} to be finite, in [0, 1], "
-            f"descending, non-zero and to sum to at most 1. Found {problems[0]}. "
-            f"Check that the layer is alive and that the PCA is fitted on the evaluation set."
-        )
-
-
-def check_canonical_correlations(item_id: str, result: analyses.CCAResult) -> None:
-    """Raise InvariantError unless the canonical correlations are finite, in [0, 1] and descending."""
-    corr = result.correlations
-    if not np.all(np.isfinite(corr)) or np.any(corr < -TOLERANCE) or np.any(corr > 1 + TOLERANCE):
-        found = f"values from {np.min(corr):.6g} to {np.max(corr):.6g}"
-    elif np.any(np.diff(corr) > TOLERANCE):
-        found = f"an increase at pair {int(np.argmax(np.diff(corr) > TOLERANCE)) + 2}"
-    else:
-        return
-    raise InvariantError(
-        f"{item_id}: expected canonical correlations in [0, 1] in descending order. Found {found}. "
-        f"Check the whitening of both sides (centring, rank, ridge)."
+def varies(what: str, ratio: np.ndarray) -> Verdict:
+    """Sanity: a representation with a finite, non-zero variance across windows (its explained-variance ratios
+    then sum to 1 over all components; to 0 when every window gives the same representation, NaN when not
+    finite)."""
+    return Verdict(
+        float(np.sum(ratio)),
+        ">",
+        0.0,
+        f"share of the {what}'s variance in its leading components",
+        fix="The layer gives every window the same (or a non-finite) representation: check it is alive.",
     )
-
-
-def check_crosstab(item_id: str, clusters: analyses.ClusterResult, n_windows: int) -> None:
-    """Raise InvariantError unless the crosstab counts each of ``n_windows`` once and no cluster is empty."""
-    total = int(clusters.crosstab.sum())
-    sizes = clusters.crosstab.sum(axis=1)
-    if np.any(clusters.labels < 0):
-        found = f"{int(np.sum(clusters.labels < 0))} windows left unclustered (non-finite hidden states)"
-    elif total != n_windows:
-        found = f"{total} windows in the crosstab for {n_windows} evaluation windows"
-    elif np.any(sizes == 0):
-        found = f"empty clusters (sizes {sizes.tolist()}), i.e. fewer distinct hidden states than clusters"
-    else:
-        return
-    raise InvariantError(
-        f"{item_id}: expected a crosstab of {len(sizes)} non-empty clusters that counts every window once. "
-        f"Found {found}. Check that the LSTM state varies across windows and that every label is counted."
-    )
-
-
-def check_regime_probe(item_id: str, study: Study) -> None:
-    """Raise InvariantError unless ``h_n`` encodes the regime better than chance (embedded data only)."""
-    if not study.dataset.is_embedded:
-        raise InvariantSkipped(
-            f"{item_id}: the regime-probe threshold {PROBE_MIN_BALANCED_ACCURACY} is calibrated on the "
-            f"embedded data; on {study.dataset.source} read the probe's balanced accuracy in the metrics."
-        )
-    probe = analyses.hidden_state_regime_probe(study)
-    if not probe.balanced_accuracy >= PROBE_MIN_BALANCED_ACCURACY:
-        raise InvariantError(
-            f"{item_id}: expected a linear probe of the CO2 regime from the 20 leading PCs of h_n to reach "
-            f"a balanced accuracy of at least {PROBE_MIN_BALANCED_ACCURACY} (chance 1/3) over "
-            f"{probe.n_folds} chronological folds. "
-            f"Found {probe.balanced_accuracy:.3f} (recall per regime {np.round(probe.recall, 3).tolist()}). "
-            f"Check that the LSTM is trained and receives the CNN features."
-        )
 
 
 def crosstab_csv(clusters: analyses.ClusterResult) -> str:
@@ -192,8 +121,13 @@ ITEMS: tuple[Item, ...] = (
         "CNN feature-map PCA by CO2 regime",
         draw=lambda s: plots.cnn_embedding_by_regime(analyses.cnn_embedding_pca(s), s.dataset.test_regimes),
         metrics=_c1_metrics,
-        invariants=lambda s: check_explained_variance(
-            "C1", "CNN pool output", analyses.cnn_embedding_pca(s).explained_variance_ratio
+        invariants=(
+            Invariant(
+                "cnn-features-vary",
+                lambda s: varies("CNN pool output", analyses.cnn_embedding_pca(s).explained_variance_ratio),
+                "sanity",
+                "a working conv stack maps different windows to different features, trained or not",
+            ),
         ),
     ),
     Item(
@@ -218,8 +152,13 @@ ITEMS: tuple[Item, ...] = (
             "explained_variance_ratio": analyses.hidden_state_pca(s).explained_variance_ratio,
             "cumulative": float(np.sum(analyses.hidden_state_pca(s).explained_variance_ratio)),
         },
-        invariants=lambda s: check_explained_variance(
-            "C3", "LSTM state h_n", analyses.hidden_state_pca(s).explained_variance_ratio
+        invariants=(
+            Invariant(
+                "hidden-state-varies",
+                lambda s: varies("LSTM state h_n", analyses.hidden_state_pca(s).explained_variance_ratio),
+                "sanity",
+                "a working LSTM maps different windows to different states, trained or not",
+            ),
         ),
     ),
     Item(
@@ -231,7 +170,6 @@ ITEMS: tuple[Item, ...] = (
             analyses.hidden_state_pca(s), s.dataset.test_regimes, analyses.comparison_hidden_state_pca(s)
         ),
         metrics=_c4_metrics,
-        invariants=lambda s: check_regime_probe("C4", s),
     ),
     Item(
         "C5",
@@ -252,7 +190,6 @@ ITEMS: tuple[Item, ...] = (
         "K-Means (4 clusters) of the LSTM states and CO2-regime crosstab",
         draw=lambda s: plots.kmeans_clusters(analyses.hidden_state_pca(s), analyses.hidden_state_clusters(s)),
         metrics=_c6_metrics,
-        invariants=lambda s: check_crosstab("C6", analyses.hidden_state_clusters(s), len(s.capture.h_n)),
         tables=lambda s: {"C6_cluster_regime_crosstab.csv": crosstab_csv(analyses.hidden_state_clusters(s))},
     ),
     Item(
@@ -270,7 +207,6 @@ ITEMS: tuple[Item, ...] = (
         "Canonical correlations between CNN feature maps and LSTM states",
         draw=lambda s: plots.cca(analyses.cnn_lstm_cca(s), s.dataset.test_regimes),
         metrics=_c8_metrics,
-        invariants=lambda s: check_canonical_correlations("C8", analyses.cnn_lstm_cca(s)),
     ),
 )
 

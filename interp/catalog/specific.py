@@ -4,15 +4,59 @@ from __future__ import annotations
 
 from typing import Any
 
+from interp import nulls
 from interp.analyses import ablation, flow
-from interp.catalog import SECTION_FOLDERS, Item
+from interp.catalog import SECTION_FOLDERS, Invariant, Item
 from interp.plots import ablation as ablation_plots
 from interp.plots import flow as flow_plots
 from interp.study import Study
+from interp.verdict import Verdict, prediction_bound, span
 
 FOLDER = SECTION_FOLDERS["E-specific"]
 TOP_FILTERS = 8
 """E1 metrics list the filters with the largest |r|."""
+
+
+def selections_in_own_window(study: Study) -> Verdict:
+    """E2 (structural): N·C·(L/2) selections, each inside its own pool window."""
+    result = flow.maxpool_selection(study)
+    wrong = result.outside_window + abs(int(result.counts.sum()) - result.expected_total)
+    return Verdict(
+        wrong,
+        "==",
+        0,
+        "max-pool selections outside their own window or missing",
+        context=f"{int(result.counts.sum())} selections for {result.expected_total} expected, "
+        f"{result.outside_window} outside their window",
+        fix="The pool is not a non-overlapping MaxPool1d over the conv2 output; check kernel, stride, padding.",
+    )
+
+
+def _ablation_ratio(configuration: str):
+    def ratio(study: Study) -> float:
+        result = ablation.layer_ablation(study)
+        return result.rmse(configuration) / result.rmse(ablation.INTACT)
+
+    return ratio
+
+
+def block_matters(configuration: str):
+    """E3 (learned): half-ablating the block raises the RMSE more than it does in untrained networks."""
+    score = _ablation_ratio(configuration)
+
+    def check(study: Study) -> Verdict:
+        null = nulls.null_values(study, score)
+        return Verdict(
+            score(study),
+            ">",
+            prediction_bound(null, "higher"),
+            f"RMSE with the {configuration.split()[0]} block half mean-ablated / intact RMSE",
+            context=f"random-init networks {span(null)}, 99 % bound",
+            fix=f"The forecast does not use the {configuration.split()[0]} features: check the checkpoint and "
+            f"retrain.",
+        )
+
+    return check
 
 
 def _e1_metrics(study: Study) -> dict[str, Any]:
@@ -47,10 +91,28 @@ def _e2_metrics(study: Study) -> dict[str, Any]:
 def _e3_metrics(study: Study) -> dict[str, Any]:
     result = ablation.layer_ablation(study)
     return {
-        name: {"rmse_ppm": rmse, "mae_ppm": mae, "rmse_ratio": ratio}
-        for name, rmse, mae, ratio in zip(
-            result.configurations, result.rmse_ppm, result.mae_ppm, result.rmse_ratio, strict=True
-        )
+        "configurations": {
+            name: {
+                "rmse_ppm": rmse,
+                "mae_ppm": mae,
+                "rmse_ratio": ratio,
+                "rmse_range_ppm": rmse_range,
+                "prediction_std_ppm": std,
+            }
+            for name, rmse, mae, ratio, rmse_range, std in zip(
+                result.configurations,
+                result.rmse_ppm,
+                result.mae_ppm,
+                result.rmse_ratio,
+                result.rmse_range_ppm,
+                result.prediction_std_ppm,
+                strict=True,
+            )
+        },
+        "input_removed_rmse_ppm": result.input_removed_rmse_ppm,
+        "lstm_only_beats_cnn_lstm": bool(
+            result.has_comparison and result.rmse(ablation.LSTM_ONLY) < result.rmse(ablation.INTACT)
+        ),
     }
 
 
@@ -62,7 +124,6 @@ ITEMS: tuple[Item, ...] = (
         "Filter-output correlation: conv2 filters' mean activation vs predicted CO2",
         draw=lambda s: flow_plots.filter_output_correlation(flow.filter_output_correlation(s)),
         metrics=_e1_metrics,
-        invariants=lambda s: flow.check_filter_output_correlation(flow.filter_output_correlation(s)),
     ),
     Item(
         "E2",
@@ -71,15 +132,35 @@ ITEMS: tuple[Item, ...] = (
         "MaxPool selection frequency over input steps",
         draw=lambda s: flow_plots.maxpool_selection(flow.maxpool_selection(s)),
         metrics=_e2_metrics,
-        invariants=lambda s: flow.check_maxpool_selection(flow.maxpool_selection(s)),
+        invariants=(
+            Invariant(
+                "selections-in-own-window",
+                selections_in_own_window,
+                "structural",
+                "a MaxPool1d(2) makes one selection per output inside its own window, for any weights",
+            ),
+        ),
     ),
     Item(
         "E3",
         "layer_ablation",
         FOLDER,
-        "Layer ablation impact: RMSE with conv1 / conv2 zeroed and LSTM-only",
+        "Layer ablation impact: RMSE with half of conv1's / conv2's filters mean-ablated, and LSTM-only",
         draw=lambda s: ablation_plots.layer_ablation(ablation.layer_ablation(s)),
         metrics=_e3_metrics,
-        invariants=lambda s: ablation.check_layer_ablation(ablation.layer_ablation(s)),
+        invariants=(
+            Invariant(
+                "conv1-matters",
+                block_matters(ablation.CONV1_HALF),
+                "learned",
+                "a trained forecast depends on the features of each conv block",
+            ),
+            Invariant(
+                "conv2-matters",
+                block_matters(ablation.CONV2_HALF),
+                "learned",
+                "a trained forecast depends on the features of each conv block",
+            ),
+        ),
     ),
 )

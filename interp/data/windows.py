@@ -5,6 +5,7 @@ Windows are cut with a stride of one step; the test split is the evaluation set,
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -122,6 +123,43 @@ class Dataset:
         values = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
         i = self.scaler.target_index
         return values.astype(np.float64) * self.scaler.scale[i] + self.scaler.mean[i]
+
+    def rescaled(self, scaler: Scaler) -> Dataset:
+        """The same windows in the model units of another scaler (another checkpoint's standardisation).
+
+        Raises
+        ------
+        DataError
+            When ``scaler`` standardises other features.
+        """
+        if (
+            tuple(scaler.feature_names) != self.feature_names
+            or scaler.target_index != self.scaler.target_index
+        ):
+            raise DataError(
+                f"{self.source}: expected a scaler of the features {list(self.feature_names)}. Found "
+                f"{list(scaler.feature_names)}. Compare models trained on the same features."
+            )
+        if np.array_equal(scaler.mean, self.scaler.mean) and np.array_equal(scaler.scale, self.scaler.scale):
+            return self
+        old, new, t = self.scaler, scaler, self.scaler.target_index
+
+        def convert(
+            values: torch.Tensor, mean: np.ndarray, scale: np.ndarray, new_mean, new_scale
+        ) -> torch.Tensor:
+            raw = values.numpy().astype(np.float64) * scale + mean
+            return torch.from_numpy(((raw - new_mean) / new_scale).astype(np.float32))
+
+        def split(part: Split) -> Split:
+            return dataclasses.replace(
+                part,
+                x=convert(part.x, old.mean, old.scale, new.mean, new.scale),
+                y=convert(part.y, old.mean[t], old.scale[t], new.mean[t], new.scale[t]),
+            )
+
+        return dataclasses.replace(
+            self, train=split(self.train), val=split(self.val), test=split(self.test), scaler=scaler
+        )
 
 
 def infer_resolution(index: pd.DatetimeIndex) -> pd.Timedelta:

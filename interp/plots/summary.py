@@ -18,16 +18,17 @@ from matplotlib.figure import Figure
 
 from interp.plots.style import new_figure
 
-STATUS_CODES = {"passed": 0, "failed": 1, "skipped": 2}
+STATUS_CODES = {"passed": 0, "failed": 1, "skipped": 2, "drawn": 3}
 """Status → colour index of the status grid; -1 (not run) is drawn blank."""
 
-STATUS_COLOURS = ("#2da44e", "#cf222e", "#afb8c1")
-"""passed, failed, skipped."""
+STATUS_COLOURS = ("#2da44e", "#cf222e", "#afb8c1", "#d0d7de")
+"""passed, failed, skipped, drawn."""
 
 TAG_COLOURS = {"h1": "#1b9e77", "h24": "#7570b3"}
 
 HEADLINES: tuple[tuple[str, str, tuple[str | int, ...]], ...] = (
     ("R² at t+H (E5)", "E5", ("r2_last",)),
+    ("skill over best naive (E5)", "E5", ("skill_all_steps", "best naive")),
     ("RMSE at t+H, ppm (E4)", "E4", ("rmse_ppm_last",)),
     ("MAE at t+H, ppm (E4)", "E4", ("mae_ppm_last",)),
     ("dormant layer-1 filters (A2)", "A2", ("dormant_count",)),
@@ -41,7 +42,7 @@ HEADLINES: tuple[tuple[str, str, tuple[str | int, ...]], ...] = (
 """(row label, item id, key path into the item's metrics) of the headline table."""
 
 BAR_PANELS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("E3 RMSE by ablation (ppm)", "E3", "", "rmse_ppm"),
+    ("E3 RMSE by ablation (ppm)", "E3", "configurations", "rmse_ppm"),
     ("E7 RMSE by CO2 regime (ppm)", "E7", "", "rmse_ppm"),
     ("B2 feature importance (share)", "B2", "feature_importance", None),
 )
@@ -162,7 +163,7 @@ def _status_grid(ax, data: SummaryData) -> None:
         ax.set_axis_off()
         return
     cmap = ListedColormap(("#ffffff", *STATUS_COLOURS))
-    ax.imshow(data.status + 1, cmap=cmap, vmin=0, vmax=3, aspect="auto", interpolation="nearest")
+    ax.imshow(data.status + 1, cmap=cmap, vmin=0, vmax=len(STATUS_COLOURS), aspect="auto", interpolation="nearest")
     ax.set_xticks(np.arange(len(data.ids)), data.ids, rotation=90, fontsize=6)
     ax.set_yticks(np.arange(len(data.rows)), data.rows)
     ax.set_xticks(np.arange(len(data.ids) + 1) - 0.5, minor=True)

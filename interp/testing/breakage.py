@@ -6,11 +6,14 @@ copy of the reference model (the reference itself is never touched).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from interp.study import Study
 
 Mutation = Callable[[nn.Module], nn.Module]
 
@@ -98,3 +101,41 @@ def shuffling_lstm(model: nn.Module) -> nn.Module:
     shuffled.load_state_dict(lstm.state_dict())
     model.lstm = shuffled
     return model
+
+
+def dead_channels(bn: str, count: int) -> Mutation:
+    """Kill the first ``count`` channels of a conv block: BatchNorm ``bn``'s shift set to −10⁴, so the ReLU
+    after it outputs exact zeros for every input (dead units, as after a diverged update)."""
+
+    def mutate(model: nn.Module) -> nn.Module:
+        with torch.no_grad():
+            model.get_submodule(bn).bias[:count] = -1e4
+        return model
+
+    return mutate
+
+
+def same_architecture(a: nn.Module, b: nn.Module) -> bool:
+    """Whether two models have the same module types and the same parameter and buffer shapes, in order."""
+    modules = [(n, type(m)) for n, m in a.named_modules()] == [(n, type(m)) for n, m in b.named_modules()]
+    shapes = [(k, tuple(v.shape)) for k, v in a.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in b.state_dict().items()
+    ]
+    return modules and shapes
+
+
+def broken(reference: Study, mutate: Mutation) -> Study:
+    """A Study of ``mutate`` applied to a deep copy of ``reference``'s model, on the same data.
+
+    When the mutation keeps the architecture, the broken study shares ``reference``'s null models
+    (:func:`interp.nulls.null_studies`): random initialisations of the same architecture are the same models.
+    """
+    model = mutate(copy.deepcopy(reference.model)).eval()
+    return Study(
+        model,
+        reference.dataset,
+        reference.horizon_hours,
+        comparison_model=reference.comparison_model,
+        config=reference.config,
+        nulls_from=reference if same_architecture(model, reference.model) else None,
+    )
