@@ -1,11 +1,11 @@
-# make study | make test | make baselines | make bench — each bootstraps .venv from the project's own files.
+# make study | make test | make accept | make calibrate | make bench — each bootstraps .venv from the project's files.
 VENV   ?= .venv
 PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: study test baselines checkpoints bench lint clean
+.PHONY: study test accept baselines calibrate checkpoints bench lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,18 @@ study: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
-# Regenerate baseline images and metric snapshots for both horizons, on purpose only (refused with CI=true).
+# Accept a retrain as the new baseline: make accept CHECKPOINT_DIR=DIR WHY="…" (refused with CI=true).
+# Copies the checkpoints, writes MANIFEST.json, redraws images and snapshots, recalibrates the drift tolerances.
+accept: $(STAMP)
+	$(PY) -m interp accept $(if $(CHECKPOINT_DIR),--checkpoint-dir "$(CHECKPOINT_DIR)") --why "$(WHY)"
+
+# Redraw the exact tier of the current baseline after a deliberate change of code or versions: make baselines WHY="…"
 baselines: $(STAMP)
-	$(PY) -m pytest checks --mpl-generate-path=baselines/images --snapshot-update -q
+	$(PY) -m interp accept --why "$(WHY)"
+
+# Train the healthy ensemble and write baselines/calibration.json (drift tolerances of the current baseline).
+calibrate: $(STAMP)
+	$(PY) -m interp calibrate
 
 # Retrain the four reference checkpoints (deterministic: on the same machine they come out bit-identical).
 checkpoints: $(STAMP)

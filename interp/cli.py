@@ -1,4 +1,4 @@
-"""``python -m interp {data,train,study,bench}`` (also the ``interp`` console script).
+"""``python -m interp {data,train,study,accept,calibrate,bench}`` (also the ``interp`` console script).
 
 Bad input ends with one line ``interp: error: …`` naming the thing and the fix, exit status 2, and no results
 written.
@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m interp", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(required=True, metavar="{data,train,study,bench}")
+    sub = parser.add_subparsers(required=True, metavar="{data,train,study,accept,calibrate,bench}")
 
     data = sub.add_parser("data", help="write the embedded data as a CSV in the loader's format")
     data.add_argument("--out", required=True, type=Path, help="CSV file to write")
@@ -65,6 +65,42 @@ def _parser() -> argparse.ArgumentParser:
     study.add_argument("--tsne", action="store_true", help="also compute the slow t-SNE embedding")
     study.add_argument("--out", type=Path, default=Path("results"), help="results root (default results/)")
     study.set_defaults(run=_study)
+
+    accept = sub.add_parser(
+        "accept",
+        help="make a retrain the accepted baseline: checkpoints, manifest, images, snapshots, calibration",
+    )
+    accept.add_argument(
+        "--checkpoint-dir",
+        type=Path,
+        help="folder with the new cnn_lstm_h{1,24}.pt (+ lstm_h{H}.pt); omit to redraw",
+    )
+    accept.add_argument("--why", required=True, help="why the baselines change (recorded in MANIFEST.json)")
+    accept.add_argument("--force", action="store_true", help="accept even when a health invariant fails")
+    accept.add_argument(
+        "--skip-calibration",
+        action="store_true",
+        help="keep calibration.json (the drift tier fails until recalibrated)",
+    )
+    accept.set_defaults(run=_accept)
+
+    calibrate = sub.add_parser(
+        "calibrate", help="train the healthy ensemble and write baselines/calibration.json"
+    )
+    calibrate.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: cores, at most 4)"
+    )
+    calibrate.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the ensemble's checkpoints in this folder (and reuse those trained before)",
+    )
+    calibrate.add_argument(
+        "--rederive",
+        action="store_true",
+        help="recompute the bounds from the stored ensemble values after a declaration changed (no training)",
+    )
+    calibrate.set_defaults(run=_calibrate)
 
     bench = sub.add_parser("bench", help="time the floor, analyses and plots; peak RSS; Captum comparison")
     bench.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
@@ -169,6 +205,66 @@ def _study(args: argparse.Namespace) -> int:
     print(", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
     print(f"open {index.resolve()}")
     return 1 if failed else 0
+
+
+def _accept(args: argparse.Namespace) -> int:
+    from interp import catalog
+    from interp.gate import accept
+    from interp.gate.calibration import calibrate, default_jobs
+    from interp.gate.drift import Calibration, run_drift
+    from interp.gate.outcome import run_invariant, summary_line
+    from interp.suite import BASELINES, Sources, baseline_study, load_study
+
+    accept.refuse_in_ci()
+    baselines = BASELINES
+    if args.checkpoint_dir is not None:
+        files = accept.candidate_files(args.checkpoint_dir)
+        sources = Sources(checkpoint_dir=args.checkpoint_dir)
+        calibration = Calibration.read(baselines)
+        unhealthy = []
+        for hours in HORIZONS_HOURS:
+            study = load_study(sources, hours)
+            baseline = baseline_study(study, baselines / "checkpoints", sources)
+            for item in catalog.items():
+                for invariant in item.invariants:
+                    outcome = run_invariant(invariant, item.id, study)
+                    if outcome.status == "failed":
+                        unhealthy.append(summary_line(outcome))
+                for drift in item.drift:
+                    outcome = run_drift(drift, item.id, study, baseline, calibration)
+                    print(f"  {outcome.status:7s} {summary_line(outcome)}")
+        if unhealthy and not args.force:
+            for line in unhealthy:
+                print(f"FAILED {line}", file=sys.stderr)
+            from interp.errors import ConfigError
+
+            raise ConfigError(
+                f"{args.checkpoint_dir}: expected healthy models to accept. Found {len(unhealthy)} failed health "
+                f"invariant(s) (listed above). Fix the model, or pass --force and say why in --why."
+            )
+        accept.install(files, baselines)
+        print(f"copied {', '.join(p.name for p in files)} into {baselines / 'checkpoints'}")
+    manifest = accept.write_manifest(baselines, args.why)
+    print(f"wrote {manifest}")
+    changes = accept.redraw(baselines)
+    print(f"exact tier redrawn: {len(changes)} file(s) changed")
+    for line in changes:
+        print(f"  {line}")
+    if args.checkpoint_dir is not None and not args.skip_calibration:
+        print(f"wrote {calibrate(baselines, HORIZONS_HOURS, jobs=default_jobs())}")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from interp.gate.calibration import calibrate, default_jobs, rederive
+    from interp.suite import BASELINES
+
+    if args.rederive:
+        path = rederive(BASELINES)
+    else:
+        path = calibrate(BASELINES, HORIZONS_HOURS, jobs=args.jobs or default_jobs(), keep=args.keep)
+    print(f"wrote {path}")
+    return 0
 
 
 def _bench(args: argparse.Namespace) -> int:

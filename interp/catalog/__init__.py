@@ -31,6 +31,10 @@ INVARIANT_KINDS: dict[str, str] = {
 DRIFT_DIRECTIONS = ("lower", "higher", "both")
 """Which way a drift measure is worse: lower, higher, or any change."""
 
+DRIFT_SCALES = ("linear", "correlation")
+"""How a drift measure's calibration spreads: ``linear`` as is; ``correlation`` (a value in [−1, 1]) on Fisher's
+z = artanh(r), where the spread of a correlation near 1 is not squeezed against the bound."""
+
 
 @dataclass(frozen=True)
 class Invariant:
@@ -87,6 +91,8 @@ class Drift:
     resolution : float
         The smallest change the measure can resolve (an FFT bin, a rounding step): the floor of the
         calibrated spread.
+    scale : str
+        One of :data:`DRIFT_SCALES`: how the calibration treats the values.
     """
 
     name: str
@@ -95,10 +101,13 @@ class Drift:
     similarity: Callable[[Study, Study], float] | None = None
     value: Callable[[Study], float] | None = None
     resolution: float = 0.0
+    scale: str = "linear"
 
     def __post_init__(self) -> None:
         if self.worse not in DRIFT_DIRECTIONS:
             raise ValueError(f"Drift {self.name}: worse must be one of {', '.join(DRIFT_DIRECTIONS)}.")
+        if self.scale not in DRIFT_SCALES:
+            raise ValueError(f"Drift {self.name}: scale must be one of {', '.join(DRIFT_SCALES)}.")
         if (self.similarity is None) == (self.value is None):
             raise ValueError(f"Drift {self.name}: give exactly one of similarity= and value=.")
 

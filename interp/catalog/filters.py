@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from interp.analyses import activations, filters, receptive_field
-from interp.catalog import SECTION_FOLDERS, Invariant, Item
+from interp.catalog import SECTION_FOLDERS, Drift, Invariant, Item
 from interp.config import REGIME_NAMES
 from interp.errors import InvariantSkipped
 from interp.metrics import to_jsonable
@@ -259,6 +259,15 @@ ITEMS: tuple[Item, ...] = (
                 "collapsed",
             ),
         ),
+        drift=(
+            Drift(
+                "dormant-share",
+                "share of dormant layer-1 filters",
+                "higher",
+                value=lambda s: float(np.mean(filters.layer1_filter_norms(s).dormant)),
+                resolution=1 / 32,
+            ),
+        ),
     ),
     Item(
         "A3",
@@ -305,6 +314,15 @@ ITEMS: tuple[Item, ...] = (
                 finite_statistics,
                 "sanity",
                 "finite weights give finite activations, trained or not",
+            ),
+        ),
+        drift=(
+            Drift(
+                "layer2-sparsity",
+                "mean share of zero layer-2 activations (higher: more of layer 2 is silent)",
+                "higher",
+                value=lambda s: float(np.mean(activations.activation_stats(s).layer2.sparsity)),
+                resolution=0.01,
             ),
         ),
         tables=lambda s: {

@@ -16,8 +16,9 @@ import torch
 
 from interp import nulls
 from interp.analyses import gradients as analyses
+from interp.analyses import similarity
 from interp.attribution import relu_gradient_minima
-from interp.catalog import SECTION_FOLDERS, Invariant, Item
+from interp.catalog import SECTION_FOLDERS, Drift, Invariant, Item
 from interp.config import DECOY_FEATURE, REGIME_NAMES
 from interp.errors import InvariantSkipped
 from interp.hooks import guided_relus
@@ -50,29 +51,40 @@ def finite_nonzero_gradient(study: Study) -> Verdict:
     )
 
 
-def decoy_below_null(study: Study) -> Verdict:
-    """B2 (sanity, embedded data): the decoy gets no more importance than a feature of an untrained network.
-
-    The null is the importance share every feature gets from the same architecture at random initialisation
-    (:func:`interp.nulls.null_studies`) on the same windows: a model that has not learned to use the decoy
-    gives it no more than that; the bound is the nulls' one-sided 99 % prediction bound.
-    """
+def decoy_index(study: Study) -> int:
+    """Position of the planted decoy among the features; raises InvariantSkipped on data without one."""
     result = analyses.input_gradient(study)
     if result.decoy_index < 0:
         raise InvariantSkipped(
             f"B2: the decoy check needs the embedded data with its planted '{DECOY_FEATURE}' feature; "
             f"this study runs on {study.dataset.source}."
         )
-    shares = np.concatenate(
-        [analyses.input_gradient(null).feature_importance for null in nulls.null_studies(study)]
-    )
-    bound = prediction_bound(shares, "higher")
+    return result.decoy_index
+
+
+def decoy_share(study: Study) -> float:
+    """B2 drift: the decoy's gradient-importance share (NaN on data without a planted decoy)."""
+    result = analyses.input_gradient(study)
+    return float(result.feature_importance[result.decoy_index]) if result.decoy_index >= 0 else float("nan")
+
+
+def decoy_below_null(study: Study) -> Verdict:
+    """B2 (sanity, embedded data): the decoy gets no more importance than an untrained network's top feature.
+
+    The null is the largest feature share of each random initialisation of the same architecture
+    (:func:`interp.nulls.null_studies`) on the same windows; the bound is their one-sided 99 % prediction bound.
+    A network that has not learned to lean on the decoy, trained or not, stays below it (its decoy share is at
+    most its own largest share); one fitted to leakage through the decoy does not. How far healthy retrains move
+    the decoy's share is tracked, tighter, by the drift tier.
+    """
+    decoy = decoy_index(study)
+    largest = nulls.null_values(study, lambda n: float(np.max(analyses.input_gradient(n).feature_importance)))
     return Verdict(
-        float(result.feature_importance[result.decoy_index]),
+        float(analyses.input_gradient(study).feature_importance[decoy]),
         "<=",
-        bound,
+        prediction_bound(largest, "higher"),
         f"gradient-importance share of the decoy '{DECOY_FEATURE}'",
-        context=f"feature shares of {len(nulls.GATE_SEEDS)} random-init networks {span(shares)}, 99 % bound",
+        context=f"largest feature share of {largest.size} random-init networks {span(largest)}, 99 % bound",
         fix="The model relies on a feature with no causal effect: look for leakage into the decoy and retrain.",
     )
 
@@ -192,6 +204,11 @@ def b2_tables(study: Study) -> Mapping[str, str]:
     return {"B2_feature_importance.csv": _csv(frame)}
 
 
+def temporal_centroid_hours(r: analyses.InputAttribution) -> float:
+    """B3: importance-weighted mean lag of the temporal profile, hours before the last input step."""
+    return float(np.sum(r.lag_hours * r.temporal_importance))
+
+
 def b3_metrics(study: Study) -> Mapping[str, Any]:
     r = analyses.input_gradient(study)
     bins = np.array_split(np.arange(r.lag_hours.size), min(r.lag_hours.size, TEMPORAL_BINS))
@@ -288,8 +305,38 @@ ITEMS: tuple[Item, ...] = (
                 "decoy-below-null",
                 decoy_below_null,
                 "sanity",
-                "a model that has not learned to use the decoy (trained or not) gives it no more importance than "
-                "an untrained network gives any feature; a model fitted to leakage through it does",
+                "a model that has not learned to lean on the decoy (trained or not) gives it no more importance "
+                "than an untrained network gives its top feature; a model fitted to leakage through it does",
+            ),
+        ),
+        drift=(
+            Drift(
+                "decoy-share",
+                f"gradient-importance share of the decoy '{DECOY_FEATURE}' (embedded data)",
+                "higher",
+                value=decoy_share,
+                resolution=0.005,
+            ),
+            Drift(
+                "importance-rank-correlation",
+                "Spearman ρ of the per-feature gradient importances",
+                "lower",
+                similarity=lambda s, b: similarity.rank_correlation(
+                    analyses.input_gradient(s).feature_importance,
+                    analyses.input_gradient(b).feature_importance,
+                ),
+                resolution=0.05,
+                scale="correlation",
+            ),
+            Drift(
+                "top3-overlap",
+                "share of the 3 most important features in common",
+                "lower",
+                similarity=lambda s, b: similarity.top_k_overlap(
+                    analyses.input_gradient(s).feature_importance,
+                    analyses.input_gradient(b).feature_importance,
+                ),
+                resolution=1 / 3,
             ),
         ),
         tables=b2_tables,
@@ -301,6 +348,15 @@ ITEMS: tuple[Item, ...] = (
         "Temporal gradient profile",
         draw=lambda s: plots.temporal_profile(analyses.input_gradient(s)),
         metrics=b3_metrics,
+        drift=(
+            Drift(
+                "temporal-centroid",
+                "centroid of the temporal gradient profile, hours before the last input step",
+                "both",
+                value=lambda s: temporal_centroid_hours(analyses.input_gradient(s)),
+                resolution=1.0,
+            ),
+        ),
         tables=b3_tables,
     ),
     Item(

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from interp.analyses import quality, skill
-from interp.catalog import SECTION_FOLDERS, Invariant, Item
+from interp.analyses import quality, similarity, skill
+from interp.catalog import SECTION_FOLDERS, Drift, Invariant, Item
 from interp.plots import quality as quality_plots
 from interp.study import Study
 from interp.verdict import Verdict
@@ -127,6 +127,30 @@ ITEMS: tuple[Item, ...] = (
                 "training makes the forecast better than the no-skill forecasts persistence and the mean",
             ),
         ),
+        drift=(
+            Drift(
+                "skill-over-naive",
+                "MSE skill over the best naive forecast, all horizon steps",
+                "lower",
+                value=lambda s: skill.skill_scores(s).skill("best naive"),
+                resolution=0.01,
+            ),
+            Drift(
+                "skill-over-hour-of-day",
+                "MSE skill over the hour-of-day climatology, all horizon steps",
+                "lower",
+                value=lambda s: skill.skill_scores(s).skill("hour-of-day"),
+                resolution=0.01,
+            ),
+            Drift(
+                "forecast-correlation",
+                "Pearson r of the two models' last-step forecasts on the same windows",
+                "lower",
+                similarity=similarity.forecast_correlation,
+                resolution=0.01,
+                scale="correlation",
+            ),
+        ),
     ),
     Item(
         "E6",
@@ -143,5 +167,14 @@ ITEMS: tuple[Item, ...] = (
         "Error by CO2 regime",
         draw=lambda s: quality_plots.regime_errors(quality.error_by_regime(s)),
         metrics=_e7_metrics,
+        drift=(
+            Drift(
+                "high-regime-rmse",
+                "RMSE at the last step over the High-CO2 windows, ppm",
+                "higher",
+                value=lambda s: float(quality.error_by_regime(s).rmse_ppm[-1]),
+                resolution=1.0,
+            ),
+        ),
     ),
 )

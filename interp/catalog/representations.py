@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from interp.analyses import representations as analyses
-from interp.catalog import SECTION_FOLDERS, Invariant, Item
+from interp.analyses import similarity
+from interp.catalog import SECTION_FOLDERS, Drift, Invariant, Item
 from interp.config import REGIME_NAMES
 from interp.plots import representations as plots
 from interp.study import Study
@@ -129,6 +130,16 @@ ITEMS: tuple[Item, ...] = (
                 "a working conv stack maps different windows to different features, trained or not",
             ),
         ),
+        drift=(
+            Drift(
+                "cnn-feature-cka",
+                "linear CKA of the two models' CNN features (pool output) on the same windows",
+                "lower",
+                similarity=similarity.cnn_feature_cka,
+                resolution=0.01,
+                scale="correlation",
+            ),
+        ),
     ),
     Item(
         "C2",
@@ -160,6 +171,16 @@ ITEMS: tuple[Item, ...] = (
                 "a working LSTM maps different windows to different states, trained or not",
             ),
         ),
+        drift=(
+            Drift(
+                "hidden-state-cka",
+                "linear CKA of the two models' LSTM states h_n on the same windows",
+                "lower",
+                similarity=similarity.hidden_state_cka,
+                resolution=0.01,
+                scale="correlation",
+            ),
+        ),
     ),
     Item(
         "C4",
@@ -170,6 +191,15 @@ ITEMS: tuple[Item, ...] = (
             analyses.hidden_state_pca(s), s.dataset.test_regimes, analyses.comparison_hidden_state_pca(s)
         ),
         metrics=_c4_metrics,
+        drift=(
+            Drift(
+                "regime-probe",
+                "balanced accuracy of the linear regime probe on h_n",
+                "lower",
+                value=lambda s: analyses.hidden_state_regime_probe(s).balanced_accuracy,
+                resolution=0.01,
+            ),
+        ),
     ),
     Item(
         "C5",

@@ -1,16 +1,20 @@
-"""Section E, CNN-LSTM-specific items (E1–E3), saved under ``cnn_lstm_specific/``."""
+"""Section E, CNN-LSTM-specific items (E1–E3), saved under ``cnn_lstm_specific/``.
+
+E3's ablation ratios are drift, not invariants: at 24 h several healthy retrains' forecasts barely depend on
+half of a conv block (RMSE ratio 0.99–1.01 for seeds 1–3, as for random networks), so "the block matters" is not
+a property every trained model has. At 1 h every healthy retrain's ratio is 1.7–2.9 and the drift tier tracks it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from interp import nulls
 from interp.analyses import ablation, flow
-from interp.catalog import SECTION_FOLDERS, Invariant, Item
+from interp.catalog import SECTION_FOLDERS, Drift, Invariant, Item
 from interp.plots import ablation as ablation_plots
 from interp.plots import flow as flow_plots
 from interp.study import Study
-from interp.verdict import Verdict, prediction_bound, span
+from interp.verdict import Verdict
 
 FOLDER = SECTION_FOLDERS["E-specific"]
 TOP_FILTERS = 8
@@ -38,25 +42,6 @@ def _ablation_ratio(configuration: str):
         return result.rmse(configuration) / result.rmse(ablation.INTACT)
 
     return ratio
-
-
-def block_matters(configuration: str):
-    """E3 (learned): half-ablating the block raises the RMSE more than it does in untrained networks."""
-    score = _ablation_ratio(configuration)
-
-    def check(study: Study) -> Verdict:
-        null = nulls.null_values(study, score)
-        return Verdict(
-            score(study),
-            ">",
-            prediction_bound(null, "higher"),
-            f"RMSE with the {configuration.split()[0]} block half mean-ablated / intact RMSE",
-            context=f"random-init networks {span(null)}, 99 % bound",
-            fix=f"The forecast does not use the {configuration.split()[0]} features: check the checkpoint and "
-            f"retrain.",
-        )
-
-    return check
 
 
 def _e1_metrics(study: Study) -> dict[str, Any]:
@@ -148,18 +133,20 @@ ITEMS: tuple[Item, ...] = (
         "Layer ablation impact: RMSE with half of conv1's / conv2's filters mean-ablated, and LSTM-only",
         draw=lambda s: ablation_plots.layer_ablation(ablation.layer_ablation(s)),
         metrics=_e3_metrics,
-        invariants=(
-            Invariant(
-                "conv1-matters",
-                block_matters(ablation.CONV1_HALF),
-                "learned",
-                "a trained forecast depends on the features of each conv block",
+        drift=(
+            Drift(
+                "conv1-ablation-ratio",
+                "RMSE with half of conv1 mean-ablated / intact RMSE (lower: the forecast leans less on conv1)",
+                "lower",
+                value=_ablation_ratio(ablation.CONV1_HALF),
+                resolution=0.01,
             ),
-            Invariant(
-                "conv2-matters",
-                block_matters(ablation.CONV2_HALF),
-                "learned",
-                "a trained forecast depends on the features of each conv block",
+            Drift(
+                "conv2-ablation-ratio",
+                "RMSE with half of conv2 mean-ablated / intact RMSE (lower: the forecast leans less on conv2)",
+                "lower",
+                value=_ablation_ratio(ablation.CONV2_HALF),
+                resolution=0.01,
             ),
         ),
     ),

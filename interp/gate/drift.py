@@ -17,6 +17,7 @@ import numpy as np
 
 from interp.catalog import Drift
 from interp.errors import ConfigError
+from interp.gate.manifest import sha256_of
 from interp.gate.outcome import CheckOutcome, from_verdict
 from interp.study import Study
 from interp.verdict import Verdict, fmt
@@ -72,7 +73,9 @@ class Calibration:
             tolerances = {
                 tag: {
                     key: Tolerance(
-                        _number(entry.get("lower")), _number(entry.get("upper")), tuple(map(float, entry["values"]))
+                        _number(entry.get("lower")),
+                        _number(entry.get("upper")),
+                        tuple(map(float, entry["values"])),
                     )
                     for key, entry in measures.items()
                 }
@@ -87,6 +90,20 @@ class Calibration:
 
     def tolerance(self, horizon: str, key: str) -> Tolerance | None:
         return self.tolerances.get(horizon, {}).get(key)
+
+    def stale_for(self, baseline: Study) -> str:
+        """Why these tolerances do not belong to ``baseline``'s checkpoint ("" when they do)."""
+        if baseline.checkpoint is None:
+            return ""
+        name = baseline.checkpoint.path.name
+        found = sha256_of(baseline.checkpoint.path)
+        calibrated = self.baseline.get(name)
+        if calibrated == found:
+            return ""
+        return (
+            f"{self.path} was calibrated against another baseline ({name} sha256 {str(calibrated)[:12]}, now "
+            f"{found[:12]}): tolerances belong to one baseline. Run `make calibrate` and commit the file."
+        )
 
 
 def _number(value: Any) -> float | None:
@@ -115,7 +132,9 @@ def run_drift(
     tag = study.tag
 
     def outcome(status: str, message: str) -> CheckOutcome:
-        return CheckOutcome("drift", tag, item_id, drift.name, status, drift.worse, measure=drift.what, message=message)
+        return CheckOutcome(
+            "drift", tag, item_id, drift.name, status, drift.worse, measure=drift.what, message=message
+        )
 
     if baseline is None:
         return outcome("passed", "the model under test is the accepted baseline: no drift by definition")
@@ -127,6 +146,13 @@ def run_drift(
             f"no calibrated tolerance for {measure_key(item_id, drift)} at {tag} in {where}: the drift of this "
             f"model cannot be judged. Run `make calibrate` (it trains the healthy ensemble) and commit the file.",
         )
+    stale = calibration.stale_for(baseline)
+    if stale:
+        return outcome("failed", stale)
     value, mine, theirs = drift.measure(study, baseline)
+    if mine is not None and theirs is not None and np.isnan(mine) and np.isnan(theirs):
+        return outcome("skipped", f"{drift.what} is not defined on this data for either model")
     detail = f"model {fmt(mine)}, baseline {fmt(theirs)}; " if mine is not None and theirs is not None else ""
-    return from_verdict("drift", tag, item_id, drift.name, drift.worse, drift_verdict(drift, value, tolerance, detail))
+    return from_verdict(
+        "drift", tag, item_id, drift.name, drift.worse, drift_verdict(drift, value, tolerance, detail)
+    )

@@ -163,7 +163,9 @@ def _status_grid(ax, data: SummaryData) -> None:
         ax.set_axis_off()
         return
     cmap = ListedColormap(("#ffffff", *STATUS_COLOURS))
-    ax.imshow(data.status + 1, cmap=cmap, vmin=0, vmax=len(STATUS_COLOURS), aspect="auto", interpolation="nearest")
+    ax.imshow(
+        data.status + 1, cmap=cmap, vmin=0, vmax=len(STATUS_COLOURS), aspect="auto", interpolation="nearest"
+    )
     ax.set_xticks(np.arange(len(data.ids)), data.ids, rotation=90, fontsize=6)
     ax.set_yticks(np.arange(len(data.rows)), data.rows)
     ax.set_xticks(np.arange(len(data.ids) + 1) - 0.5, minor=True)
