@@ -12,7 +12,7 @@ from interp.plots import representations as plots
 def _compare(a: np.ndarray, b: np.ndarray, min_shift: int = 24, seed: int = 0) -> rep.CCAComparison:
     sa, sb = rep.centred_svd(a), rep.centred_svd(b)
     shifts = rep.null_shifts(len(a), min_shift, seed=seed)
-    return rep.CCAComparison(rep.cca_of(sa, sb), rep.shifted_null(sa, sb, shifts))
+    return rep.CCAComparison(rep.cca_of(sa, sb), rep.shifted_null(sa, sb, shifts), float(min_shift))
 
 
 def _spread(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
@@ -75,7 +75,7 @@ def test_cca_figure_draws_the_real_pairing_against_its_null_and_the_weights():
     result = _compare(_spread(200, 8, rng), _spread(200, 6, rng))
     fig = plots.cca(result, np.zeros(200, dtype=np.int64))
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert any(label.startswith("null: windows ≥ 1 day apart") for label in labels)
+    assert any(label.startswith("null: windows ≥ 24 h apart") for label in labels)
     assert any(label.startswith("real pairing") for label in labels)
     assert any(label.startswith("weight: share of the CNN's variance") for label in labels)
     assert f"{result.real.weighted_correlation:.3f}" in fig.axes[0].get_title()

@@ -173,10 +173,13 @@ class CCAComparison:
     real : CCAResult
         Side a: the CNN pool output; side b: the LSTM state.
     null : CCANull
+    min_shift_hours : float
+        Least time between the two windows of a null pair, hours.
     """
 
     real: CCAResult
     null: CCANull
+    min_shift_hours: float
 
 
 @dataclass(frozen=True)
@@ -482,9 +485,9 @@ def cnn_lstm_cca(study: Study) -> CCAComparison:
     ``study.config.seed``.
     """
     a, b = cnn_svd(study), hidden_state_svd(study)
-    min_shift = round(CCA_NULL_MIN_SHIFT_HOURS * study.dataset.steps_per_hour)
+    min_shift = min(round(CCA_NULL_MIN_SHIFT_HOURS * study.dataset.steps_per_hour), len(a.u) // 2)
     shifts = null_shifts(len(a.u), min_shift, seed=study.config.seed)
-    return CCAComparison(cca_of(a, b), shifted_null(a, b, shifts))
+    return CCAComparison(cca_of(a, b), shifted_null(a, b, shifts), min_shift / study.dataset.steps_per_hour)
 
 
 @cached

@@ -174,7 +174,7 @@ def cca(result: CCAComparison, regimes: np.ndarray) -> Figure:
             where="mid",
             color=NULL_COLOUR,
             linewidth=1.5,
-            label=f"null: windows ≥ 1 day apart ({len(null.shifts)} shifts, mean and range)",
+            label=f"null: windows ≥ {result.min_shift_hours:g} h apart ({len(null.shifts)} shifts, mean, range)",
         )
     bars.plot(
         k,
