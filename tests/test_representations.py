@@ -170,3 +170,19 @@ def test_variance_figure_marks_the_components_reaching_ninety_percent():
     fig = plots.cnn_vs_lstm_variance(spectra, n_components=4)
     labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert labels == ["CNN pool output: 90 % at 3 PCs", "LSTM h_n[-1]: 90 % at 1 PCs"]
+
+
+@pytest.mark.parametrize("draw", ["regime", "hour"])
+def test_c4_c5_scatter_axes_fit_the_data_not_a_symmetric_box(draw):
+    """Scores far from 0 on one side must fill the panel: limits are each axis' range plus the margin."""
+    rng = np.random.default_rng(0)
+    scores = np.c_[rng.uniform(5.0, 10.0, 90), rng.uniform(-1.0, 0.5, 90)]
+    scores[0, 0], scores[1, 0], scores[0, 1], scores[1, 1] = 5.0, 10.0, -1.0, 0.5
+    result = rep.PCAResult(scores, np.array([0.7, 0.2]), np.eye(2))
+    if draw == "regime":
+        ax = plots.lstm_embedding_by_regime(result, np.arange(90) % 3, None).axes[0]
+    else:
+        ax = plots.lstm_embedding_by_hour(result, np.arange(90) % 24).axes[0]
+    margin = plots.AXIS_MARGIN
+    np.testing.assert_allclose(ax.get_xlim(), (5.0 - 5 * margin, 10.0 + 5 * margin))
+    np.testing.assert_allclose(ax.get_ylim(), (-1.0 - 1.5 * margin, 0.5 + 1.5 * margin))

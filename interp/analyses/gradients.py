@@ -1,13 +1,22 @@
 """Section B1–B6: gradient attribution through the whole CNN-LSTM (input ← conv ← pool ← LSTM ← head).
 
-Everything here reads the study's single backward pass (:attr:`Study.capture`: input, conv1, conv2, pool
+Everything here reads the study's single backward pass (:attr:`Study.capture`: input and block-output
 gradients) and its one guided pass (:attr:`Study.guided_input`); no analysis runs the model again. The target
 is the prediction at the last horizon step, in model (standardised) units, so gradients are in model units
 per model unit. Saliency follows Simonyan et al. (arXiv:1312.6034), guided backprop Springenberg et al.
 (arXiv:1412.6806).
 
-Lags: step ``t`` of an ``L``-step window has lag ``(L - 1 - t) / steps_per_hour`` hours, 0 being the last
-input step ("now").
+Window time: step ``t`` of an ``L``-step window sits at ``(t - (L - 1)) / steps_per_hour`` hours relative to the
+last input step: 0 is the last input step ("now"), negative values are earlier.
+
+Layer gradients (B5, B6) are read at the block outputs after BN + ReLU (``act1``, ``act2``) and at the pool
+output, never at the Conv1d outputs: a BatchNorm in eval mode makes the network's function independent of the
+scale of the conv before it (multiply a conv's weights and bias by ``c`` and its BN's running mean by ``c``,
+its running variance by ``c²``, with ``eps`` folded in, and the network computes the same function), but the
+gradient at that conv's output scales by ``1 / c``. At the block outputs the gradient does not move under such
+a rescaling. It is not invariant to every reparametrisation: scaling a BN's affine ``γ, β`` by ``c`` and the
+next conv's weights by ``1 / c`` also keeps the function and scales the gradient at that block's output by
+``1 / c``.
 """
 
 from __future__ import annotations
@@ -20,13 +29,15 @@ import torch
 from interp.config import DECOY_FEATURE, REGIME_NAMES
 from interp.study import Study, cached
 
-FLOW_POINTS = ("input", "conv1", "act1", "conv2", "act2", "pooled")
-"""B6: gradient points from the input to the LSTM input (``act2``: the pool input; ``pooled``: its output)."""
+FLOW_POINTS = ("input", "act1", "act2")
+"""B6: gradient points from the input to the pool input (``act2``). The pool output (the LSTM input) is left
+out: a non-overlapping max-pool copies each pooled gradient to one input position, so the gradient norms at
+its input and output are equal by construction."""
 
 
-def lag_hours(lookback_steps: int, steps_per_hour: float) -> np.ndarray:
-    """``(L,)`` lag of each window step in hours: ``L - 1`` steps … 0 (the last input step)."""
-    return (lookback_steps - 1 - np.arange(lookback_steps)) / float(steps_per_hour)
+def time_hours(lookback_steps: int, steps_per_hour: float) -> np.ndarray:
+    """``(L,)`` time of each window step relative to the last input step, hours: ``-(L - 1) / sph`` … 0."""
+    return (np.arange(lookback_steps) - (lookback_steps - 1)) / float(steps_per_hour)
 
 
 def normalise(values: np.ndarray) -> np.ndarray:
@@ -56,8 +67,9 @@ class InputAttribution:
         ``"gradient"`` (saliency) or ``"guided backprop"``.
     feature_names : tuple of str
         The F features, in input order.
-    lag_hours : (L,) float64
-        Lag of each window step, hours (0 = last input step).
+    time_hours : (L,) float64
+        Time of each window step relative to the last input step, hours (0 = last input step, negative =
+        earlier).
     mean_abs : (L, F) float64
         Mean over windows of ``|attribution|``, model units per model unit.
     signed_mean : (L, F) float64
@@ -77,7 +89,7 @@ class InputAttribution:
 
     method: str
     feature_names: tuple[str, ...]
-    lag_hours: np.ndarray
+    time_hours: np.ndarray
     mean_abs: np.ndarray
     signed_mean: np.ndarray
     window_norm: np.ndarray
@@ -96,11 +108,15 @@ def summarise_attribution(
     values: np.ndarray,
     regimes: np.ndarray,
     feature_names: tuple[str, ...],
-    lags: np.ndarray,
+    times: np.ndarray,
     method: str,
     decoy_index: int = -1,
 ) -> InputAttribution:
-    """Summarise an ``(N, L, F)`` attribution over windows; ``regimes``: ``(N,)`` CO2 regime (0, 1, 2)."""
+    """Summarise an ``(N, L, F)`` attribution over windows.
+
+    ``regimes``: ``(N,)`` CO2 regime (0, 1, 2); ``times``: ``(L,)`` step times relative to the last input step,
+    hours.
+    """
     v = values.astype(np.float64)
     magnitude = np.abs(v)
     mean_abs = magnitude.mean(axis=0)
@@ -114,7 +130,7 @@ def summarise_attribution(
     return InputAttribution(
         method=method,
         feature_names=tuple(feature_names),
-        lag_hours=lags,
+        time_hours=times,
         mean_abs=mean_abs,
         signed_mean=v.mean(axis=0),
         window_norm=window_norm,
@@ -129,8 +145,8 @@ def _summarise(study: Study, values: np.ndarray, method: str) -> InputAttributio
     dataset = study.dataset
     names = tuple(dataset.feature_names)
     decoy = names.index(DECOY_FEATURE) if dataset.is_embedded and DECOY_FEATURE in names else -1
-    lags = lag_hours(values.shape[1], dataset.steps_per_hour)
-    return summarise_attribution(values, dataset.test_regimes, names, lags, method, decoy)
+    times = time_hours(values.shape[1], dataset.steps_per_hour)
+    return summarise_attribution(values, dataset.test_regimes, names, times, method, decoy)
 
 
 @cached
@@ -184,36 +200,39 @@ def guided_backprop(study: Study) -> GuidedBackprop:
 
 @dataclass(frozen=True)
 class LayerGradients:
-    """B5: mean ``|gradient|`` at the conv1, conv2 and pool outputs (channel × step).
+    """B5: mean ``|gradient|`` at the two block outputs and the pool output (channel × step).
+
+    Read after BN + ReLU, so a rescaling of a conv layer that its BN absorbs leaves them unchanged (see the
+    module docstring). Units: model units of the prediction per unit of the activation.
 
     Attributes
     ----------
-    conv1 : (32, L) float64
-        At the Conv1d-1 output (before BN).
-    conv2 : (64, L) float64
-        At the Conv1d-2 output (before BN).
-    pooled : (64, L // 2) float64
-        At the pool output, i.e. the LSTM input.
-    lag_hours : (L,) float64
-        Lag of each input step, hours.
+    act1 : (C1, L) float64
+        At block 1's output (conv1 → BN → ReLU), conv2's input; ``C1 = 32`` for the reference model.
+    act2 : (C2, L) float64
+        At block 2's output, the pool's input; about half its values are 0 in each window (max-pool routing).
+    pooled : (C2, L // 2) float64
+        At the pool output, i.e. the LSTM input; pooled step ``j`` covers window steps ``2j`` and ``2j + 1``.
+    time_hours : (L,) float64
+        Time of each window step relative to the last input step, hours (0 = last input step).
     """
 
-    conv1: np.ndarray
-    conv2: np.ndarray
+    act1: np.ndarray
+    act2: np.ndarray
     pooled: np.ndarray
-    lag_hours: np.ndarray
+    time_hours: np.ndarray
 
 
 @cached
 def layer_gradients(study: Study) -> LayerGradients:
-    """B5: mean |gradient| per channel and step at conv1, conv2 and the pool output (the study's one pass)."""
+    """B5: mean |gradient| per channel and step at act1, act2 and the pool output (the study's one pass)."""
     cap = study.capture
 
     def mean_abs(grad: np.ndarray) -> np.ndarray:
         return np.abs(grad.astype(np.float64)).mean(axis=0)
 
-    lags = lag_hours(cap.x.shape[1], study.dataset.steps_per_hour)
-    return LayerGradients(mean_abs(cap.grad_conv1), mean_abs(cap.grad_conv2), mean_abs(cap.grad_pooled), lags)
+    times = time_hours(cap.x.shape[1], study.dataset.steps_per_hour)
+    return LayerGradients(mean_abs(cap.grad_act1), mean_abs(cap.grad_act2), mean_abs(cap.grad_pooled), times)
 
 
 @dataclass(frozen=True)
@@ -276,17 +295,18 @@ def maxpool_routing(study: Study) -> MaxPoolRouting:
 
 @dataclass(frozen=True)
 class GradientFlow:
-    """B6: gradient magnitude at each point from the LSTM input back to the input.
+    """B6: gradient magnitude at each block output back to the input.
 
     Attributes
     ----------
     points : tuple of str
         :data:`FLOW_POINTS`, input first.
-    norms : (6,) float64
+    norms : (3,) float64
         Mean over windows of the per-window L2 norm of the gradient at each point.
-    ratios : (5,) float64
-        ``norms[i] / norms[i + 1]``: the gain of each backward stage (conv1 weights, BN1 + ReLU1, conv2
-        weights, BN2 + ReLU2, max-pool); NaN or inf when a norm is 0.
+    ratios : (2,) float64
+        ``norms[i] / norms[i + 1]``: the gain of each backward stage (``input/act1``: ReLU1, BN1 and conv1;
+        ``act1/act2``: ReLU2, BN2 and conv2); NaN or inf when a norm is 0. Both are invariant to a rescaling
+        of conv1 or conv2 folded into its BN.
     """
 
     points: tuple[str, ...]
@@ -317,13 +337,4 @@ def gradient_flow_norms(grads: dict[str, np.ndarray]) -> GradientFlow:
 def gradient_flow(study: Study) -> GradientFlow:
     """B6: gradient-flow norms and stage ratios from the study's one backward pass."""
     cap = study.capture
-    return gradient_flow_norms(
-        {
-            "input": cap.grad_input,
-            "conv1": cap.grad_conv1,
-            "act1": cap.grad_act1,
-            "conv2": cap.grad_conv2,
-            "act2": cap.grad_act2,
-            "pooled": cap.grad_pooled,
-        }
-    )
+    return gradient_flow_norms({"input": cap.grad_input, "act1": cap.grad_act1, "act2": cap.grad_act2})

@@ -38,6 +38,12 @@ CCA_RANK = 20
 CCA_RIDGE = 1e-6
 """CCA ridge, relative to each side's largest eigenvalue."""
 
+CCA_NULL_DRAWS = 20
+"""Time-shifted pairings drawn for the CCA null (C8)."""
+
+CCA_NULL_MIN_SHIFT_HOURS = 24.0
+"""A null pairing puts each window beside one at least this far away (a day: no shared weather or occupancy)."""
+
 PROBE_FOLDS = 5
 """Chronological folds (contiguous blocks of windows, no shuffling) of the regime probes."""
 
@@ -106,6 +112,9 @@ class CCAResult:
     ----------
     correlations : (r,) canonical correlations, descending, in [0, 1].
     a_variates, b_variates : (N, r) canonical variates of each side (unit norm columns, shrunk by the ridge).
+    a_variance_share : (r,) share of side a's total variance along each of its canonical variates,
+        ``‖Xᵀ v‖² / ‖X‖²_F`` for the centred features ``X`` and the unit-norm variate ``v``; sums to at most the
+        share of a's variance in the kept components.
     rank : int
         Principal components kept on each side before the analysis.
     ridge : float
@@ -115,8 +124,62 @@ class CCAResult:
     correlations: np.ndarray
     a_variates: np.ndarray
     b_variates: np.ndarray
+    a_variance_share: np.ndarray
     rank: int
     ridge: float
+
+    @property
+    def weighted_correlation(self) -> float:
+        """Canonical correlations averaged with weights :attr:`a_variance_share` (0 when a has no variance).
+
+        Projection-weighted CCA (PWCCA, Morcos et al. 2018, arXiv:1806.05759) with squared projections: a pair
+        counts by how much of side a's variance its variate carries, not by one vote per pair, so directions
+        holding a sliver of the variance (and, whitened, as much say as the leading ones in a plain mean) barely
+        count. Squared projections make the weights independent of a's basis (its neurons); PWCCA's absolute
+        projections are not.
+        """
+        total = float(np.sum(self.a_variance_share))
+        if not np.isfinite(total):
+            return float("nan")
+        return float(np.sum(self.a_variance_share * self.correlations) / total) if total > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class CCANull:
+    """The same CCA on time-shifted pairings: a's window ``i`` beside b's window ``(i - shift) mod N`` (C8).
+
+    Each side keeps its own windows and their order, only the pairing moves, so the null keeps what any two
+    windows a day or more apart share (the hour-of-day clock in the inputs, the weekly rhythm) and the chance
+    correlations of finite samples; a real pairing above it carries window-specific information.
+
+    Attributes
+    ----------
+    shifts : (S,) int shift of each draw, in windows.
+    correlations : (S, r) canonical correlations of each draw.
+    weighted : (S,) :attr:`CCAResult.weighted_correlation` of each draw.
+    """
+
+    shifts: np.ndarray
+    correlations: np.ndarray
+    weighted: np.ndarray
+
+
+@dataclass(frozen=True)
+class CCAComparison:
+    """C8: the real pairing's CCA and its time-shifted null.
+
+    Attributes
+    ----------
+    real : CCAResult
+        Side a: the CNN pool output; side b: the LSTM state.
+    null : CCANull
+    min_shift_hours : float
+        Least time between the two windows of a null pair, hours.
+    """
+
+    real: CCAResult
+    null: CCANull
+    min_shift_hours: float
 
 
 @dataclass(frozen=True)
@@ -302,9 +365,43 @@ def cca_of(a: CentredSVD, b: CentredSVD, rank: int = CCA_RANK, ridge: float = CC
     if not (np.all(np.isfinite(a.s)) and np.all(np.isfinite(b.s))):
         r = min(qa.shape[1], qb.shape[1])
         nan = np.full((len(qa), r), np.nan)
-        return CCAResult(np.full(r, np.nan), nan, nan, r, ridge)
+        return CCAResult(np.full(r, np.nan), nan, nan, np.full(r, np.nan), r, ridge)
     left, corr, right_t = np.linalg.svd(qa.T @ qb, full_matrices=False)
-    return CCAResult(corr, qa @ left, qb @ right_t.T, min(qa.shape[1], qb.shape[1]), ridge)
+    a_variates = qa @ left
+    return CCAResult(
+        corr, a_variates, qb @ right_t.T, _variance_share(a, a_variates), min(qa.shape[1], qb.shape[1]), ridge
+    )
+
+
+def _variance_share(svd: CentredSVD, variates: np.ndarray) -> np.ndarray:
+    """``(r,)`` share of the decomposed features' variance along each (normalised) variate column."""
+    norms = np.linalg.norm(variates, axis=0)
+    unit = np.divide(variates, norms, out=np.zeros_like(variates), where=norms > 0)
+    power = np.sum(svd.s**2)
+    projected = np.sum((unit.T @ (svd.u * svd.s)) ** 2, axis=1)
+    return projected / power if power > 0 else np.zeros(variates.shape[1])
+
+
+def null_shifts(n_windows: int, min_shift: int, draws: int = CCA_NULL_DRAWS, seed: int = 0) -> np.ndarray:
+    """``(draws,)`` circular shifts drawn uniformly from ``[m, N - m]``, ``m = min(min_shift, N // 2)``.
+
+    Every shifted window is then at least ``m`` windows from its own, in either direction around the circle
+    (the windows are in time order; with gaps in the data the time between them is only longer).
+    """
+    m = min(int(min_shift), n_windows // 2)
+    return np.random.default_rng(seed).integers(m, n_windows - m, size=draws, endpoint=True)
+
+
+def shifted_null(
+    a: CentredSVD, b: CentredSVD, shifts: np.ndarray, rank: int = CCA_RANK, ridge: float = CCA_RIDGE
+) -> CCANull:
+    """:func:`cca_of` with b's windows rolled by each shift (rows of a centred matrix rolled stay centred)."""
+    draws = [cca_of(a, CentredSVD(np.roll(b.u, int(k), axis=0), b.s, b.vt), rank, ridge) for k in shifts]
+    return CCANull(
+        np.asarray(shifts, dtype=np.int64),
+        np.stack([d.correlations for d in draws]),
+        np.array([d.weighted_correlation for d in draws]),
+    )
 
 
 def _whitened_basis(svd: CentredSVD, rank: int, ridge: float) -> np.ndarray:
@@ -381,9 +478,16 @@ def variance_spectra(study: Study) -> VarianceSpectra:
 
 
 @cached
-def cnn_lstm_cca(study: Study) -> CCAResult:
-    """C8: canonical correlations between the CNN features and ``h_n``, each reduced to 20 components."""
-    return cca_of(cnn_svd(study), hidden_state_svd(study))
+def cnn_lstm_cca(study: Study) -> CCAComparison:
+    """C8: CCA of the CNN features and ``h_n`` (each reduced to 20 components) and its time-shifted null.
+
+    The null draws :data:`CCA_NULL_DRAWS` shifts of at least :data:`CCA_NULL_MIN_SHIFT_HOURS`, seeded by
+    ``study.config.seed``.
+    """
+    a, b = cnn_svd(study), hidden_state_svd(study)
+    min_shift = min(round(CCA_NULL_MIN_SHIFT_HOURS * study.dataset.steps_per_hour), len(a.u) // 2)
+    shifts = null_shifts(len(a.u), min_shift, seed=study.config.seed)
+    return CCAComparison(cca_of(a, b), shifted_null(a, b, shifts), min_shift / study.dataset.steps_per_hour)
 
 
 @cached

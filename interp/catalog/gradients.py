@@ -1,7 +1,9 @@
 """Section B catalog items: gradient-based attribution (B1–B6), folder ``gradient_attribution``.
 
 Tables written beside the figures: ``B2_feature_importance.csv`` (feature, importance, rank, net signed
-gradient) and ``B3_temporal_importance.csv`` (step, lag in hours, importance overall and per CO2 regime).
+gradient) and ``B3_temporal_importance.csv`` (step, lag in hours before the last input step, importance overall
+and per CO2 regime). Figures and metrics give window time relative to the last input step (0 = last input
+step, negative = earlier); only the B3 table keeps the positive lag.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ FOLDER = SECTION_FOLDERS["B"]
 TEMPORAL_BINS = 24
 """B3 metrics: the temporal profile summed into at most this many contiguous bins (hourly for 24 h at 1 h)."""
 TOP_CHANNELS = 5
-"""B5 metrics: channels with the largest mean |gradient| listed per layer."""
+"""B5 metrics: channels with the largest mean |gradient| listed per layer (block 1 output, LSTM input)."""
 MIN_GUIDED_DIFFERENCE = 1e-3
 """B4: ``‖guided − gradient‖ / ‖gradient‖`` below this means no ReLU gradient was modified."""
 RELU_CHECK_WINDOWS = 64
@@ -172,7 +174,7 @@ def b1_metrics(study: Study) -> Mapping[str, Any]:
         "windows": int(r.window_norm.size),
         "mean_abs_gradient": float(r.mean_abs.mean()),
         "peak_feature": r.feature_names[feature],
-        "peak_lag_hours": float(r.lag_hours[step]),
+        "peak_time_hours": float(r.time_hours[step]),
         "peak_mean_abs_gradient": float(r.mean_abs[step, feature]),
         "net_gradient_by_feature": _by_feature(r, r.signed_mean.sum(axis=0)),
     }
@@ -211,18 +213,18 @@ def temporal_centroid_hours(r: analyses.InputAttribution) -> float:
 
 def b3_metrics(study: Study) -> Mapping[str, Any]:
     r = analyses.input_gradient(study)
-    bins = np.array_split(np.arange(r.lag_hours.size), min(r.lag_hours.size, TEMPORAL_BINS))
-    quarter = r.lag_hours <= r.lag_hours.max() / 4
+    bins = np.array_split(np.arange(r.time_hours.size), min(r.time_hours.size, TEMPORAL_BINS))
+    quarter = r.time_hours >= r.time_hours.min() / 4
 
     def centroid(profile: np.ndarray) -> float:
-        return float(np.sum(r.lag_hours * profile))
+        return float(np.sum(r.time_hours * profile))
 
     return {
-        "bin_lag_hours": [float(r.lag_hours[b].mean()) for b in bins],
+        "bin_time_hours": [float(r.time_hours[b].mean()) for b in bins],
         "temporal_importance": [float(r.temporal_importance[b].sum()) for b in bins],
-        "centroid_lag_hours": centroid(r.temporal_importance),
+        "centroid_time_hours": centroid(r.temporal_importance),
         "recent_quarter_share": float(r.temporal_importance[quarter].sum()),
-        "regime_centroid_lag_hours": {
+        "regime_centroid_time_hours": {
             name: centroid(r.regime_temporal_importance[i]) for i, name in enumerate(REGIME_NAMES)
         },
     }
@@ -231,8 +233,8 @@ def b3_metrics(study: Study) -> Mapping[str, Any]:
 def b3_tables(study: Study) -> Mapping[str, str]:
     r = analyses.input_gradient(study)
     columns = {
-        "step": np.arange(r.lag_hours.size),
-        "lag_hours": r.lag_hours,
+        "step": np.arange(r.time_hours.size),
+        "lag_hours": np.abs(r.time_hours),
         "importance": r.temporal_importance,
     }
     columns |= {f"importance_{name}": r.regime_temporal_importance[i] for i, name in enumerate(REGIME_NAMES)}
@@ -254,7 +256,9 @@ def b4_metrics(study: Study) -> Mapping[str, Any]:
 def b5_metrics(study: Study) -> Mapping[str, Any]:
     layers = analyses.layer_gradients(study)
     routing = analyses.maxpool_routing(study)
-    grads = {"conv1": layers.conv1, "conv2": layers.conv2, "pool": layers.pooled}
+    # act2 is left out: the max-pool copies each pooled gradient to one act2 position, so act2's per-channel
+    # mean |gradient| is the pooled one times L' / L by construction.
+    grads = {"act1": layers.act1, "pooled": layers.pooled}
     return {
         "mean_abs_gradient": {name: float(g.mean()) for name, g in grads.items()},
         "top_channels": {

@@ -61,8 +61,6 @@ def _probe_metrics(probe: analyses.ProbeResult | None) -> Mapping[str, Any] | No
 def _c1_metrics(study: Study) -> Mapping[str, Any]:
     result = analyses.cnn_embedding_pca(study)
     return {
-        "n_windows": len(result.scores),
-        "n_features": result.components.shape[1],
         "explained_variance_ratio_top5": result.explained_variance_ratio[:5],
         "regime_centroids_pc12": _centroids(result.scores, study.dataset.test_regimes),
         "regime_probe_on_top20_pcs": _probe_metrics(analyses.cnn_regime_probe(study)),
@@ -74,7 +72,6 @@ def _c4_metrics(study: Study) -> Mapping[str, Any]:
     comparison = analyses.comparison_hidden_state_pca(study)
     pure_centroids = None if comparison is None else _centroids(comparison.scores, regimes)
     return {
-        "probe": f"balanced logistic regression on 20 PCs, {analyses.PROBE_FOLDS} chronological folds",
         "cnn_lstm_regime_probe": _probe_metrics(analyses.hidden_state_regime_probe(study)),
         "pure_lstm_regime_probe": _probe_metrics(analyses.comparison_regime_probe(study)),
         "cnn_lstm_regime_centroids_pc12": _centroids(analyses.hidden_state_pca(study).scores, regimes),
@@ -106,11 +103,16 @@ def _c7_metrics(study: Study) -> Mapping[str, Any]:
 
 def _c8_metrics(study: Study) -> Mapping[str, Any]:
     result = analyses.cnn_lstm_cca(study)
+    real, null = result.real, result.null
     return {
-        "rank": result.rank,
-        "ridge": result.ridge,
-        "canonical_correlations": result.correlations,
-        "mean_canonical_correlation": float(np.mean(result.correlations)),
+        "canonical_correlations": real.correlations,
+        "mean_canonical_correlation": float(np.mean(real.correlations)),
+        "variance_weighted_correlation": real.weighted_correlation,
+        "null_canonical_correlations": null.correlations.mean(axis=0),
+        "null_variance_weighted_correlation": {
+            "mean": float(np.mean(null.weighted)),
+            "max": float(np.max(null.weighted)),
+        },
     }
 
 

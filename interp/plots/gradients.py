@@ -1,6 +1,7 @@
 """B1–B6 figures: input-gradient and guided-backprop maps, feature and temporal importance, layer gradients
 and gradient flow. Pure functions of the analysis results; colour limits fixed from each result's own scale
-(``[0, max]`` for magnitudes).
+(``[0, max]`` for magnitudes; B5: ``[0, 99th percentile]`` per panel). Window-time axes read "time relative to
+the last input step (h)": 0 is the last input step, negative values are earlier.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from interp.config import REGIME_NAMES
 from interp.plots.style import REGIME_COLOURS, new_figure
 
 BAR_COLOUR, DECOY_COLOUR = "#4c72b0", "#9e9e9e"
-LAG_LABEL = "lag (hours before the last input step)"
+TIME_LABEL = "time relative to the last input step (h)"
+LAYER_PERCENTILE = 99.0
+"""B5: each panel's colour scale runs from 0 to this percentile of its cells (larger cells are drawn at the top
+colour), so that a few large cells cannot leave the rest of a panel black."""
 
 
 def _upper(values: np.ndarray) -> float:
@@ -25,10 +29,10 @@ def _upper(values: np.ndarray) -> float:
     return top if top > 0 else 1.0
 
 
-def _lag_extent(lags: np.ndarray) -> tuple[float, float]:
-    """x extent of an image whose columns are the window steps: oldest lag on the left, 0 h on the right."""
-    half = (lags[0] - lags[1]) / 2 if lags.size > 1 else 0.5
-    return float(lags[0] + half), float(lags[-1] - half)
+def _time_extent(times: np.ndarray) -> tuple[float, float]:
+    """x extent of an image whose columns are the window steps: the oldest step on the left, 0 h on the right."""
+    half = (times[1] - times[0]) / 2 if times.size > 1 else 0.5
+    return float(times[0] - half), float(times[-1] + half)
 
 
 def _attribution_map(fig: Figure, ax: Axes, result: InputAttribution, label: str) -> None:
@@ -39,10 +43,10 @@ def _attribution_map(fig: Figure, ax: Axes, result: InputAttribution, label: str
         vmin=0.0,
         vmax=_upper(result.mean_abs),
         interpolation="nearest",
-        extent=(*_lag_extent(result.lag_hours), len(result.feature_names) - 0.5, -0.5),
+        extent=(*_time_extent(result.time_hours), len(result.feature_names) - 0.5, -0.5),
     )
     ax.set_yticks(np.arange(len(result.feature_names)), result.feature_names)
-    ax.set_xlabel(LAG_LABEL)
+    ax.set_xlabel(TIME_LABEL)
     fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02).set_label(label)
 
 
@@ -103,65 +107,65 @@ def temporal_profile(result: InputAttribution) -> Figure:
     for regime, (name, colour) in enumerate(zip(REGIME_NAMES, REGIME_COLOURS, strict=True)):
         profile = result.regime_temporal_importance[regime]
         if np.all(np.isfinite(profile)):
-            ax.plot(result.lag_hours, profile, color=colour, linewidth=1.0, marker=".", label=f"{name} CO2")
-    ax.plot(result.lag_hours, result.temporal_importance, color="black", linewidth=2.0, label="all windows")
-    ax.set_xlim(*_lag_extent(result.lag_hours))
+            ax.plot(result.time_hours, profile, color=colour, linewidth=1.0, marker=".", label=f"{name} CO2")
+    ax.plot(result.time_hours, result.temporal_importance, color="black", linewidth=2.0, label="all windows")
+    ax.set_xlim(*_time_extent(result.time_hours))
     ax.set_ylim(
         0,
         1.1 * _upper(np.concatenate([result.temporal_importance, result.regime_temporal_importance.ravel()])),
     )
-    ax.set_xlabel(LAG_LABEL)
+    ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel("share of mean |∂ŷ/∂x| (sums to 1)")
     ax.grid(linewidth=0.3)
     ax.legend(loc="upper left")
-    centroid = float(np.sum(result.lag_hours * result.temporal_importance))
-    ax.set_title(f"B3 Temporal gradient profile: which lookback steps matter (centroid lag {centroid:.1f} h)")
+    centroid = float(np.sum(result.time_hours * result.temporal_importance))
+    ax.set_title(f"B3 Temporal gradient profile: which lookback steps matter (centroid at {centroid:.1f} h)")
     fig.subplots_adjust(left=0.1, right=0.97, bottom=0.13, top=0.91)
     return fig
 
 
 def layer_gradients(result: LayerGradients) -> Figure:
-    """B5: mean |gradient| at conv1, conv2 and the pool output (LSTM input), channel × step, time-aligned.
+    """B5: mean |gradient| at block 1, block 2 and the pool output (LSTM input), channel × step, time-aligned.
 
-    Each panel is scaled by its own largest cell (stated in its title) so one colour bar serves all three; B6
-    compares the layers' magnitudes.
+    Each panel has its own colour scale, ``[0, 99th percentile of its cells]`` (:data:`LAYER_PERCENTILE`), and
+    its own colour bar, as its title says; B6 compares the layers' magnitudes.
     """
     fig = new_figure(8, 8)
-    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 2, 2], "hspace": 0.3})
-    x0, x1 = _lag_extent(result.lag_hours)
+    axes = fig.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1, 2, 2], "hspace": 0.35})
+    x0, x1 = _time_extent(result.time_hours)
     panels = (
-        ("conv1 output (before BN)", result.conv1),
-        ("conv2 output (before BN)", result.conv2),
+        ("block 1 output (conv1 → BN → ReLU)", result.act1),
+        ("block 2 output = pool input", result.act2),
         ("pool output = LSTM input", result.pooled),
     )
     for ax, (name, grad) in zip(axes, panels, strict=True):
-        top = _upper(grad)
+        finite = grad[np.isfinite(grad)]
+        high = float(np.percentile(finite, LAYER_PERCENTILE)) if finite.size else 0.0
         image = ax.imshow(
-            grad / top,
+            grad,
             aspect="auto",
             cmap="viridis",
             vmin=0.0,
-            vmax=1.0,
+            vmax=high if high > 0 else _upper(grad),
             interpolation="nearest",
             extent=(x0, x1, grad.shape[0] - 0.5, -0.5),
         )
         ax.set_ylabel("channel")
-        ax.set_title(f"{name}: {grad.shape[0]} × {grad.shape[1]}, mean {grad.mean():.2e}, max {top:.2e}")
-    axes[-1].set_xlabel(LAG_LABEL)
-    fig.suptitle("B5 Layer-wise gradient magnitude: CNN layer 1 → CNN layer 2 → LSTM input")
-    fig.subplots_adjust(left=0.09, right=0.87, bottom=0.07, top=0.92)
-    colour_axis = fig.add_axes((0.9, 0.07, 0.02, 0.85))
-    fig.colorbar(image, cax=colour_axis).set_label("mean |∂ŷ/∂·| / panel max")
+        ax.set_title(
+            f"{name}: {grad.shape[0]} × {grad.shape[1]}, mean {grad.mean():.2e}; "
+            f"colour 0 … {LAYER_PERCENTILE:g}th percentile of this panel"
+        )
+        fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, extend="max").set_label("mean |∂ŷ/∂·|")
+    axes[-1].set_xlabel(TIME_LABEL)
+    fig.suptitle("B5 Layer-wise gradient magnitude (after BN + ReLU): CNN layer 1 → CNN layer 2 → LSTM input")
+    fig.subplots_adjust(left=0.09, right=0.93, bottom=0.07, top=0.92)
     return fig
 
 
 FLOW_LABELS = {
     "input": "input",
-    "conv1": "conv1 out",
-    "act1": "block 1\n(BN+ReLU)",
-    "conv2": "conv2 out",
-    "act2": "block 2 =\npool in",
-    "pooled": "pool out =\nLSTM in",
+    "act1": "block 1 out\n(conv1 → BN → ReLU)",
+    "act2": "block 2 out = pool in\n(pool out: same norm)",
 }
 
 
@@ -171,7 +175,7 @@ def gradient_flow(result: GradientFlow) -> Figure:
     ax = fig.add_subplot()
     positions = np.arange(len(result.points))
     positive = np.where(np.isfinite(result.norms) & (result.norms > 0), result.norms, np.nan)
-    ax.bar(positions, positive, color=BAR_COLOUR, edgecolor="black", linewidth=0.3)
+    ax.bar(positions, positive, width=0.6, color=BAR_COLOUR, edgecolor="black", linewidth=0.3)
     ax.set_yscale("log")
     ax.yaxis.set_minor_locator(NullLocator())
     finite = positive[np.isfinite(positive)]
@@ -182,20 +186,22 @@ def gradient_flow(result: GradientFlow) -> Figure:
             f"× {ratio:.3g}",
             xy=(i + 0.5, 10 ** (np.log10(high) + 0.5)),
             ha="center",
-            fontsize=7,
+            fontsize=8,
             bbox={"boxstyle": "round", "facecolor": "white", "linewidth": 0.3},
         )
         ax.annotate(
             "",
-            xy=(i + 0.15, high * 2),
-            xytext=(i + 0.85, high * 2),
+            xy=(i + 0.2, high * 2),
+            xytext=(i + 0.8, high * 2),
             arrowprops={"arrowstyle": "->", "linewidth": 0.6},
         )
     ax.set_xticks(positions, [FLOW_LABELS.get(p, p) for p in result.points])
+    ax.set_xlim(-0.6, len(positions) - 0.4)
     ax.set_ylabel("mean per-window ‖∂ŷ/∂·‖₂")
     ax.grid(axis="y", linewidth=0.3)
     ax.set_title(
-        "B6 Gradient flow: gradient norm at each point; × ratio of each backward stage (right → left)"
+        "B6 Gradient flow at the block outputs (after BN + ReLU): gradient norm at each point;\n"
+        "× ratio of each backward stage (right → left)"
     )
-    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.91)
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.88)
     return fig

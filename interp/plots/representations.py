@@ -1,7 +1,9 @@
 """Section C figures: embeddings, explained variance, clusters and canonical correlations (C1–C8).
 
-Scatter axes are symmetric around 0 with each axis' own ``max |score|`` limit; the hour of day uses a cyclic
-colour map with fixed limits 0–24 h; fractions use fixed limits [0, 1].
+Scatter axes fit the data: each axis spans its own ``[min, max]`` of the scores plus a 5 % margin, with no
+equal aspect (the two principal components of a panel differ in spread, often by several times, and a shared
+scale would squeeze the second to a line); the hour of day uses a cyclic colour map with fixed limits 0–24 h;
+fractions use fixed limits [0, 1].
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from matplotlib.ticker import FormatStrFormatter
 from interp.analyses.representations import (
     N_COMPONENTS,
     VARIANCE_TARGET,
-    CCAResult,
+    CCAComparison,
     ClusterResult,
     PCAResult,
     TSNEResult,
@@ -22,13 +24,16 @@ from interp.analyses.representations import (
     components_for,
 )
 from interp.config import REGIME_NAMES
-from interp.plots.style import REGIME_COLOURS, new_figure, symmetric_limit
+from interp.plots.style import REGIME_COLOURS, new_figure
 
 HOUR_CMAP = "twilight"
 """Cyclic colour map for the hour of day (23 h sits next to 0 h)."""
 
 CLUSTER_COLOURS = ("#1b9e77", "#7570b3", "#e7298a", "#66a61e")
 MARKER_SIZE = 6.0
+AXIS_MARGIN = 0.05
+"""Scatter axes: margin on each side, as a fraction of the data's range."""
+REAL_COLOUR, NULL_COLOUR, WEIGHT_COLOUR = "#4c72b0", "#555555", "#dd8452"
 
 
 def cnn_embedding_by_regime(result: PCAResult, regimes: np.ndarray) -> Figure:
@@ -105,7 +110,7 @@ def kmeans_clusters(result: PCAResult, clusters: ClusterResult) -> Figure:
         points = result.scores[clusters.labels == c]
         colour = CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)]
         left.scatter(points[:, 0], points[:, 1], s=MARKER_SIZE, color=colour, label=f"cluster {c}")
-    _symmetric_axes(left, result.scores)
+    _fit_axes(left, result.scores)
     _pc_labels(left, result)
     left.legend(loc="best", markerscale=2)
     left.set_title("clusters (numbered by mean target CO2)")
@@ -153,25 +158,56 @@ def cnn_vs_lstm_variance(spectra: VarianceSpectra, n_components: int = N_COMPONE
     return fig
 
 
-def cca(result: CCAResult, regimes: np.ndarray) -> Figure:
-    """C8: canonical correlations between CNN features and LSTM states, and the first canonical pair."""
-    fig = new_figure(10.0, 4.0)
+def cca(result: CCAComparison, regimes: np.ndarray) -> Figure:
+    """C8: canonical correlations of the real pairing against the time-shifted null, and the first real pair."""
+    real, null = result.real, result.null
+    fig = new_figure(10.0, 4.5)
     bars, pair = fig.subplots(1, 2)
-    k = np.arange(1, len(result.correlations) + 1)
-    bars.bar(k, result.correlations, color="#4c72b0")
-    bars.set(
-        ylim=(0, 1.02), xlim=(0.4, len(k) + 0.6), xlabel="canonical pair", ylabel="canonical correlation"
+    k = np.arange(1, len(real.correlations) + 1)
+    bars.bar(k, real.correlations, color=REAL_COLOUR, label="real pairing (same window)")
+    if len(null.shifts):
+        low, high = null.correlations.min(axis=0), null.correlations.max(axis=0)
+        bars.fill_between(k, low, high, step="mid", color=NULL_COLOUR, alpha=0.3, linewidth=0)
+        bars.step(
+            k,
+            null.correlations.mean(axis=0),
+            where="mid",
+            color=NULL_COLOUR,
+            linewidth=1.5,
+            label=f"null: windows ≥ {result.min_shift_hours:g} h apart ({len(null.shifts)} shifts, mean, range)",
+        )
+    bars.plot(
+        k,
+        real.a_variance_share,
+        "o",
+        color=WEIGHT_COLOUR,
+        markersize=4,
+        label="weight: share of the CNN's variance on the pair's CNN variate",
     )
+    bars.set(
+        ylim=(0, 1.25), xlim=(0.4, len(k) + 0.6), xlabel="canonical pair", ylabel="canonical correlation"
+    )
+    bars.set_yticks(np.linspace(0, 1, 6))
     bars.set_xticks(k[::2] if len(k) > 10 else k)
-    bars.set_title(f"CNN pool output vs LSTM h_n[-1] (each reduced to {result.rank} PCs)")
-    a = _standardise(result.a_variates[:, 0])
-    b = _standardise(result.b_variates[:, 0])
+    bars.legend(loc="upper right")
+    bars.set_title(
+        f"variance-weighted correlation {real.weighted_correlation:.3f} "
+        f"(null {_mean(null.weighted):.3f}, max {_max(null.weighted):.3f})\n"
+        f"plain mean {_mean(real.correlations):.3f} (null {_mean(null.correlations):.3f}); "
+        f"each side reduced to {real.rank} PCs"
+    )
+    a = _standardise(real.a_variates[:, 0])
+    b = _standardise(real.b_variates[:, 0])
     _scatter_regimes(pair, np.stack([a, b], axis=1), regimes)
     pair.set_xlabel("CNN canonical variate 1 (standardised)")
     pair.set_ylabel("LSTM canonical variate 1 (standardised)")
-    first = result.correlations[0] if len(k) else float("nan")
-    pair.set_title(f"first canonical pair, r = {first:.3f}")
-    fig.suptitle("C8 canonical correlation analysis: how much of the CNN's information does the LSTM keep?")
+    first = real.correlations[0] if len(k) else float("nan")
+    first_null = _mean(null.correlations[:, 0]) if len(k) else float("nan")
+    pair.set_title(f"first canonical pair, r = {first:.3f} (null {first_null:.3f})")
+    fig.suptitle(
+        "C8 CCA, CNN pool output vs LSTM h_n[-1]: how much of the CNN's information does the LSTM keep?"
+    )
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.82, wspace=0.22)
     return fig
 
 
@@ -193,25 +229,39 @@ def _scatter_regimes(ax: Axes, scores: np.ndarray, regimes: np.ndarray) -> None:
     for r, (name, colour) in enumerate(zip(REGIME_NAMES, REGIME_COLOURS, strict=True)):
         points = scores[regimes == r]
         ax.scatter(points[:, 0], points[:, 1], s=MARKER_SIZE, color=colour, label=f"{name} (n={len(points)})")
-    _symmetric_axes(ax, scores)
+    _fit_axes(ax, scores)
     ax.legend(loc="best", markerscale=2)
 
 
 def _scatter_hours(fig: Figure, ax: Axes, scores: np.ndarray, hours: np.ndarray) -> None:
     points = ax.scatter(scores[:, 0], scores[:, 1], s=MARKER_SIZE, c=hours, cmap=HOUR_CMAP, vmin=0, vmax=24)
-    _symmetric_axes(ax, scores)
+    _fit_axes(ax, scores)
     fig.colorbar(points, ax=ax, label="hour of day (last input step)", ticks=range(0, 25, 6))
 
 
-def _symmetric_axes(ax: Axes, scores: np.ndarray) -> None:
-    x, y = 1.05 * symmetric_limit(scores[:, 0]), 1.05 * symmetric_limit(scores[:, 1])
-    ax.set(xlim=(-x, x), ylim=(-y, y))
+def _fit_axes(ax: Axes, scores: np.ndarray) -> None:
+    """Each axis: the finite scores' ``[min, max]`` widened by :data:`AXIS_MARGIN` (±1 around a single value)."""
+    limits = []
+    for column in (scores[:, 0], scores[:, 1]):
+        finite = column[np.isfinite(column)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        pad = AXIS_MARGIN * (high - low) if high > low else 1.0
+        limits.append((low - pad, high + pad))
+    ax.set(xlim=limits[0], ylim=limits[1])
 
 
 def _pc_labels(ax: Axes, result: PCAResult) -> None:
     ratio = result.explained_variance_ratio
     ax.set_xlabel(f"PC1 ({100 * ratio[0]:.1f} % of variance)")
     ax.set_ylabel(f"PC2 ({100 * ratio[1]:.1f} % of variance)")
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if np.size(values) else float("nan")
+
+
+def _max(values: np.ndarray) -> float:
+    return float(np.max(values)) if np.size(values) else float("nan")
 
 
 def _standardise(v: np.ndarray) -> np.ndarray:
