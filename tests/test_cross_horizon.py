@@ -14,6 +14,7 @@ from scipy.stats import spearmanr
 
 from interp.analyses.comparison import (
     filter_importance_shift,
+    metrics_summary,
     pair_filters,
     rank_correlation,
     ranks,
@@ -92,3 +93,19 @@ def test_pair_results_are_cached_per_partner(small_dataset):
     assert filter_importance_shift(one, partner) is first
     assert filter_importance_shift(one, other) is not first
     assert not np.array_equal(filter_importance_shift(one, other).importance_24h, first.importance_24h)
+
+
+def test_e8_reports_each_horizons_skill_over_persistence_by_hand(small_dataset):
+    torch.manual_seed(0)
+    studies = [Study(CNNLSTMForecaster(10, 1).eval(), small_dataset) for _ in range(2)]
+    summary = metrics_summary(*studies)
+    history = small_dataset.to_ppm(small_dataset.test.x[:, :, small_dataset.scaler.target_index].numpy())
+    for k, study in enumerate(studies):
+        truth, pred = study.targets_ppm, study.predictions_ppm
+        persistence = history[:, -1:]
+        expected = (
+            1 - ((pred - truth) ** 2).mean(axis=0).sum() / ((persistence - truth) ** 2).mean(axis=0).sum()
+        )
+        assert summary.skill_persistence[k] == pytest.approx(expected, rel=1e-9)
+    assert np.isfinite(summary.skill_hour_of_day).all()
+    assert not np.allclose(summary.skill_hour_of_day, summary.skill_persistence)

@@ -132,14 +132,28 @@ def test_pearson_columns_match_corrcoef_and_zero_constant_columns(n, p, q, data)
 def test_maxpool_counts_of_a_real_pool(n, c, half, seed, relu):
     x = torch.randn(n, c, 2 * half, generator=torch.Generator().manual_seed(seed))
     if relu:
-        x = torch.relu(x)  # exact zeros: ties go to the first step
+        x = torch.relu(x)  # exact zeros: ties
     _, idx = nn.MaxPool1d(2, return_indices=True)(x)
     result = maxpool_selection_counts(idx.numpy(), x.numpy())
     assert result.outside_window == 0
     assert result.counts.sum() == n * c * half == result.expected_total
-    np.testing.assert_array_equal(result.counts[0::2], result.first)
-    np.testing.assert_array_equal(result.counts[1::2], result.second)
-    assert (result.ties <= result.first).all()
+    tied = (x[..., 0::2] == x[..., 1::2]).numpy().sum(axis=(0, 1))
+    np.testing.assert_array_equal(result.ties, tied)
+    np.testing.assert_array_equal(result.first + result.second + result.ties, n * c)
+    assert result.decided_counts.sum() + result.ties.sum() == result.counts.sum()
+
+
+def test_maxpool_ties_are_counted_apart_from_the_positions():
+    """Two pairs of equal zeros, one pair won by its second step, one by its first: the histogram and the
+    second-step share see only the two decided pairs; the ties are counted per pair."""
+    x = torch.tensor([[[0.0, 0.0, 1.0, 2.0, 3.0, 1.0, 0.0, 0.0]]])
+    _, idx = nn.MaxPool1d(2, return_indices=True)(x)
+    result = maxpool_selection_counts(idx.numpy(), x.numpy(), step_hours=0.5)
+    np.testing.assert_array_equal(result.decided_counts, [0, 0, 0, 1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(result.ties, [1, 0, 0, 1])
+    np.testing.assert_array_equal(result.counts, [1, 0, 0, 1, 1, 0, 1, 0])
+    assert result.second_share == 0.5 and result.tie_share == 0.5
+    np.testing.assert_allclose(result.hours_before_last, np.arange(-7, 1) * 0.5)
 
 
 def test_maxpool_selection_fails_for_overlapping_windows():

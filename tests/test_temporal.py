@@ -1,6 +1,8 @@
-"""Unit and property tests of Section D's pure functions: spectra, peaks, ACF, rolling RMSE, phase profile."""
+"""Unit and property tests of Section D's pure functions: spectra, red-noise test, ACF, rolling RMSE, phase profile."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -10,17 +12,21 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from scipy import signal
 
+from interp.analyses.spectra import (
+    autocorrelation,
+    near_period,
+    power_spectrum,
+    red_noise_test,
+    share_near_period,
+)
 from interp.analyses.temporal import (
     Autocorrelation,
     FilterSpectra,
     HiddenStateSpectra,
-    autocorrelation,
+    filter_activation_spectra,
     hour_of_day_profile,
     longest_regular_run,
-    near_period,
-    power_spectrum,
     rolling_rmse_series,
-    share_near_period,
 )
 from interp.errors import DataError
 from interp.plots import temporal as plots
@@ -167,7 +173,8 @@ def test_plots_draw_degenerate_results_without_warnings():
     t = np.arange(200)
     series = np.stack([np.zeros(200), np.sin(2 * np.pi * t / 24), np.cos(2 * np.pi * t / 7)])
     spectrum = power_spectrum(series, 1.0)
-    filters = FilterSpectra(spectrum, spectrum, np.array([1, 2, 0]))
+    null = red_noise_test(series, 1.0, n_surrogates=9)
+    filters = FilterSpectra(spectrum, spectrum, null, null, null.ranking())
     hidden = HiddenStateSpectra(power_spectrum(series[1:], 1.0), np.array([0.6, 0.2]))
     acf = Autocorrelation(np.arange(73.0), autocorrelation(series[1:], 72), 0.1, 200)
     errors = np.where(t > 100, np.nan, 1.0)
@@ -190,3 +197,98 @@ def test_rolling_rmse_is_nan_for_full_windows_holding_a_nan():
     rmse = rolling_rmse_series(errors, hourly(50), 24.0, 1.0).rmse_ppm
     assert rmse.size == 27
     assert np.isnan(rmse[30 - 23 : 30 + 1]).all() and np.isfinite(rmse[: 30 - 23]).all()
+
+
+def ar1(phi: float, n: int, seed: int) -> np.ndarray:
+    """A stationary AR(1) series of unit variance."""
+    e = np.random.default_rng(seed).standard_normal(n)
+    e[1:] *= np.sqrt(1 - phi**2)
+    return signal.lfilter([1.0], [1.0, -phi], e)
+
+
+def test_red_noise_does_not_score_as_periodic_against_its_null():
+    """40 aperiodic AR(1) series, slow and fast: at a 5 % level about 2 may be flagged by chance (binomial: 6 or
+    more in under 2 % of such sets); none has its peak far above its null."""
+    red = np.stack([ar1(phi, 599, seed) for seed, phi in enumerate(np.linspace(0.3, 0.97, 40))])
+    result = red_noise_test(red, 1.0, seed=0)
+    assert (result.p_value <= 0.05).sum() <= 5
+    assert np.median(result.p_value) > 0.2
+
+
+def test_a_daily_sine_in_red_noise_scores_as_periodic_at_24_hours():
+    t = np.arange(599)
+    noisy = np.stack([ar1(0.9, 599, 100 + k) + np.sin(2 * np.pi * t / 24 + k) for k in range(10)])
+    result = red_noise_test(noisy, 1.0, seed=0)
+    spectrum = power_spectrum(noisy, 1.0)
+    assert (result.p_value == 1 / (1 + result.n_surrogates)).all()
+    assert (np.abs(1 / result.peak_period_hours - 1 / 24) <= spectrum.bin_width_per_hour).all()
+    red = red_noise_test(np.stack([ar1(0.9, 599, 100 + k) for k in range(10)]), 1.0, seed=0)
+    assert result.peak_to_null.min() > 3 * red.peak_to_null.max()
+
+
+def test_red_noise_test_is_seeded_and_handles_constant_and_non_finite_series():
+    x = np.stack(
+        [
+            ar1(0.8, 200, 1),
+            np.full(200, 3.0),
+            np.where(np.arange(200) == 5, np.nan, 1.0),
+            0.1 * np.arange(200.0),
+        ]
+    )
+    first, again = (
+        red_noise_test(x, 0.5, n_surrogates=19, seed=4),
+        red_noise_test(x, 0.5, n_surrogates=19, seed=4),
+    )
+    np.testing.assert_array_equal(first.null_power, again.null_power)
+    np.testing.assert_array_equal(first.p_value, again.p_value)
+    assert not np.array_equal(
+        first.null_power[0], red_noise_test(x, 0.5, n_surrogates=19, seed=5).null_power[0]
+    )
+    for flat in (1, 3):  # a constant and a straight line: nothing left after detrending
+        assert (first.peak_to_null[flat], first.p_value[flat]) == (0.0, 1.0)
+        assert np.isnan(first.peak_period_hours[flat])
+    assert np.isnan([first.peak_to_null[2], first.p_value[2], first.lag1[2]]).all()
+    assert first.ranking().tolist() == [0, 1, 3, 2]
+    assert first.null_power.shape == (4, 100) and 0.5 < first.lag1[0] < 0.95
+
+
+def windowed_study(series: np.ndarray, lookback: int = 24) -> SimpleNamespace:
+    """A hand-made study whose filter c sees ``series[c]`` slide through its windows, one step per window.
+
+    ``act[n, c, p] = series[c, n + p]``: position p of window n holds sample n + p, so the last position
+    of consecutive windows walks through the series one step at a time, as real conv outputs do.
+    """
+    total = series.shape[1]
+    n = total - lookback + 1
+    act = np.stack([series[:, k : k + lookback] for k in range(n)]).astype(np.float32)
+    t_target = pd.date_range("2025-01-01", periods=n, freq="1h").to_numpy()
+    return SimpleNamespace(
+        capture=SimpleNamespace(act1=act, act2=act),
+        dataset=SimpleNamespace(
+            test=SimpleNamespace(t_target=t_target), resolution=pd.Timedelta(hours=1), steps_per_hour=1.0
+        ),
+        config=SimpleNamespace(seed=0),
+        _cache={},
+    )
+
+
+def test_d1_series_keep_a_daily_cycle_that_a_window_mean_would_cancel():
+    """A filter that follows a 24 h sine: its activation averaged over a 24 h window is constant, its last-step
+    activation is the sine. D1 must find it at 24 h and rank it above a slow red-noise filter."""
+    t = np.arange(600 + 23)
+    series = np.stack([np.sin(2 * np.pi * t / 24), 5 * ar1(0.99, t.size, 3), ar1(0.2, t.size, 4)])
+    result = filter_activation_spectra(windowed_study(series))
+    # Parseval: the D1 series keeps the sine's variance 1/2 (the window mean keeps only float32 round-off)
+    assert 2 * result.layer2.power[0].sum() / result.layer2.n_steps == pytest.approx(0.5, rel=0.05)
+    assert near_period(result.layer2, 24.0)[0]
+    assert result.layer2_null.peak_period_hours[0] == pytest.approx(24.0)
+    assert result.top_filters[0] == 0
+    assert result.layer2_null.p_value[0] < result.layer2_null.p_value[1:].min()
+
+
+@pytest.mark.parametrize("hours", [1, 24])
+def test_d1_most_conv2_filters_peak_at_24h_on_the_embedded_data(reference_study, hours):
+    result = filter_activation_spectra(reference_study(hours))
+    channels = result.layer2.power.shape[0]
+    assert near_period(result.layer2, 24.0).sum() > channels / 2
+    assert (result.layer2_null.p_value[result.top_filters] <= 0.05).all()

@@ -1,4 +1,4 @@
-"""Cross-horizon comparison (plan E5): E8 metrics summary, E9 attribution shift, E10 filter importance shift.
+"""Cross-horizon comparison (plan E5): E8 metrics and skill, E9 attribution shift, E10 filter importance shift.
 
 Every function here takes the 1 h and the 24 h study and only reads what each study has already computed
 (its capture, its cached analyses); nothing runs another pass over an evaluation set.
@@ -24,6 +24,7 @@ from scipy.stats import spearmanr
 
 from interp.analyses.gradients import input_gradient, normalise
 from interp.analyses.quality import prediction_metrics
+from interp.analyses.skill import skill_scores
 from interp.errors import InvariantSkipped
 from interp.study import Study, cached
 
@@ -35,7 +36,7 @@ MOVERS = 6
 
 @dataclass(frozen=True)
 class MetricsSummary:
-    """E8: forecast quality at the last horizon step of each study.
+    """E8: forecast quality at the last horizon step of each study, and its skill over two naive forecasts.
 
     Attributes
     ----------
@@ -45,6 +46,9 @@ class MetricsSummary:
         ppm, at the last horizon step, over the evaluation set.
     r2 : (2,) float
         Coefficient of determination at the last horizon step.
+    skill_persistence, skill_hour_of_day : (2,) float
+        MSE skill score over all horizon steps against persistence and against the hour-of-day climatology
+        (:mod:`interp.analyses.skill`): 0 no better than that forecast, 1 perfect.
     n_windows : (2,) int
         Evaluation windows of each study.
     """
@@ -53,6 +57,8 @@ class MetricsSummary:
     rmse: np.ndarray
     mae: np.ndarray
     r2: np.ndarray
+    skill_persistence: np.ndarray
+    skill_hour_of_day: np.ndarray
     n_windows: np.ndarray
 
 
@@ -149,13 +155,17 @@ def cached_pair(fn: Callable[[Study, Study], R]) -> Callable[[Study, Study], R]:
 
 
 def metrics_summary(study_1h: Study, study_24h: Study) -> MetricsSummary:
-    """E8: RMSE, MAE (ppm) and R² at the last horizon step of both studies (from ``prediction_metrics``)."""
+    """E8: RMSE, MAE (ppm) and R² at the last horizon step of both studies (from ``prediction_metrics``), and
+    their skill over persistence and the hour-of-day climatology (from ``skill_scores``)."""
     pair = (prediction_metrics(study_1h), prediction_metrics(study_24h))
+    skills = (skill_scores(study_1h).skills(), skill_scores(study_24h).skills())
     return MetricsSummary(
         horizons_hours=np.array([study_1h.horizon_hours, study_24h.horizon_hours], dtype=np.float64),
         rmse=np.array([m.rmse_last for m in pair]),
         mae=np.array([m.mae_last for m in pair]),
         r2=np.array([m.r2_last for m in pair]),
+        skill_persistence=np.array([s["persistence"] for s in skills]),
+        skill_hour_of_day=np.array([s["hour-of-day"] for s in skills]),
         n_windows=np.array([len(study_1h.dataset.test.x), len(study_24h.dataset.test.x)], dtype=np.int64),
     )
 

@@ -85,34 +85,38 @@ def filter_output_correlation(study: Study) -> FilterOutputCorrelation:
 
 @dataclass(frozen=True)
 class MaxPoolSelection:
-    """E2: which input steps the max-pool selects, over all filters and windows.
+    """E2: which input steps the max-pool selects, over all filters and windows, with ties counted apart.
 
     ``pool_indices`` has shape ``(N, C, P)`` with P pool windows over L input steps; window p of a
-    ``MaxPool1d(2)`` covers steps 2p and 2p + 1.
+    ``MaxPool1d(2)`` covers steps 2p and 2p + 1. A selection is a tie when the selected step's value equals
+    that of the other step of its pair (``index ^ 1``): mostly two zeros after the ReLU. The pool then
+    picks by its tie-break rule (the first step in PyTorch), so a tie says nothing about which step matters;
+    ties are counted apart and left out of the position histogram and of :attr:`second_share`.
 
     Attributes
     ----------
     counts : (L,) int64
-        Times each input step was selected (0 = oldest step of the lookback, L - 1 = latest).
-    first, second : (P,) int64
-        Per pool window p, selections of step 2p (first) and of step 2p + 1 (second).
+        Times each input step was selected, ties included (0 = oldest step of the lookback, L - 1 = latest).
+    decided_counts : (L,) int64
+        Times each input step was selected over a strictly smaller partner (ties left out).
     ties : (L // 2,) int64
-        Per pair of steps (2p, 2p + 1), (window, filter) pairs whose two values are equal (mostly both 0
-        after the ReLU); MaxPool1d then selects the first step, so ties inflate ``first``.
+        Tied selections per pair of steps (2k, 2k + 1).
     n_windows, n_channels, n_positions, lookback : int
         N, C, P and L.
+    step_hours : float
+        Spacing of the input steps in hours.
     outside_window : int
         Selections whose index is not in the pool window they were output for (``index // 2 != p``).
     """
 
     counts: np.ndarray
-    first: np.ndarray
-    second: np.ndarray
+    decided_counts: np.ndarray
     ties: np.ndarray
     n_windows: int
     n_channels: int
     n_positions: int
     lookback: int
+    step_hours: float
     outside_window: int
 
     @property
@@ -121,46 +125,65 @@ class MaxPoolSelection:
         return self.n_windows * self.n_channels * (self.lookback // 2)
 
     @property
-    def second_fraction(self) -> float:
-        """Share of all selections that picked the later step of its pool window."""
-        return float(self.second.sum() / max(self.counts.sum(), 1))
+    def first(self) -> np.ndarray:
+        """``(L // 2,)`` decided selections of the first step 2k of each pair."""
+        return self.decided_counts[0 : 2 * (self.lookback // 2) : 2]
 
     @property
-    def second_fraction_without_ties(self) -> float:
-        """Share of selections picking the later step among pool windows whose two values differ."""
-        decided = self.first.sum() + self.second.sum() - self.ties.sum()
-        return float(self.second.sum() / max(decided, 1))
+    def second(self) -> np.ndarray:
+        """``(L // 2,)`` decided selections of the second step 2k + 1 of each pair."""
+        return self.decided_counts[1 : 2 * (self.lookback // 2) : 2]
+
+    @property
+    def hours_before_last(self) -> np.ndarray:
+        """``(L,)`` each input step's time relative to the last input step, hours (0 = last, negative = earlier)."""
+        return (np.arange(self.lookback) - (self.lookback - 1)) * self.step_hours
+
+    @property
+    def second_share(self) -> float:
+        """Share of decided selections (ties left out) that picked the later step of its pair (NaN if none)."""
+        decided = int(self.first.sum() + self.second.sum())
+        return float(self.second.sum() / decided) if decided else float("nan")
+
+    @property
+    def tie_share(self) -> float:
+        """Share of all selections that were ties (NaN if there are none at all)."""
+        total = int(self.counts.sum())
+        return float(self.ties.sum() / total) if total else float("nan")
 
 
-def maxpool_selection_counts(pool_indices: np.ndarray, pool_input: np.ndarray) -> MaxPoolSelection:
-    """Count the selected positions of a ``MaxPool1d(2)``.
+def maxpool_selection_counts(
+    pool_indices: np.ndarray, pool_input: np.ndarray, step_hours: float = 1.0
+) -> MaxPoolSelection:
+    """Count the selected positions of a ``MaxPool1d(2)``, ties apart.
 
     Parameters
     ----------
     pool_indices : (N, C, P) int
         Selected positions in 0 … L-1, as ``return_indices=True`` gives them.
     pool_input : (N, C, L)
-        The pool's input (for the tie count).
+        The pool's input (to tell ties: the selected value equals its partner's, ``index ^ 1``).
+    step_hours : float
+        Spacing of the input steps in hours.
     """
     n, c, p = pool_indices.shape
     lookback = pool_input.shape[2]
-    positions = np.arange(p)
-    counts = np.bincount(pool_indices.ravel(), minlength=lookback).astype(np.int64)
-    first = (pool_indices == 2 * positions).sum(axis=(0, 1)).astype(np.int64)
-    second = (pool_indices == 2 * positions + 1).sum(axis=(0, 1)).astype(np.int64)
-    pairs = lookback // 2
-    ties = (pool_input[..., 0 : 2 * pairs : 2] == pool_input[..., 1 : 2 * pairs : 2]).sum(axis=(0, 1))
-    outside = int((pool_indices // 2 != positions).sum())
+    index = np.asarray(pool_indices, dtype=np.int64)
+    partner = index ^ 1
+    has_partner = partner < lookback
+    selected = np.take_along_axis(pool_input, index, axis=2)
+    other = np.take_along_axis(pool_input, np.where(has_partner, partner, index), axis=2)
+    tied = has_partner & (selected == other)
     return MaxPoolSelection(
-        counts=counts,
-        first=first,
-        second=second,
-        ties=ties.astype(np.int64),
+        counts=np.bincount(index.ravel(), minlength=lookback).astype(np.int64),
+        decided_counts=np.bincount(index[~tied], minlength=lookback).astype(np.int64),
+        ties=np.bincount(index[tied] // 2, minlength=lookback // 2).astype(np.int64),
         n_windows=n,
         n_channels=c,
         n_positions=p,
         lookback=lookback,
-        outside_window=outside,
+        step_hours=float(step_hours),
+        outside_window=int((index // 2 != np.arange(p)).sum()),
     )
 
 
@@ -168,4 +191,4 @@ def maxpool_selection_counts(pool_indices: np.ndarray, pool_input: np.ndarray) -
 def maxpool_selection(study: Study) -> MaxPoolSelection:
     """E2: histogram of the selected input steps (``capture.pool_indices``) over filters and windows."""
     cap = study.capture
-    return maxpool_selection_counts(cap.pool_indices, cap.act2)
+    return maxpool_selection_counts(cap.pool_indices, cap.act2, 1.0 / study.dataset.steps_per_hour)

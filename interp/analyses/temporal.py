@@ -1,19 +1,15 @@
 """Section D: periodicity of CNN activations and LSTM hidden states, and the time structure of the errors.
 
 The evaluation set is the test split in time order, one window per data step, so every per-window quantity
-(a filter's mean activation, a hidden-state PC score, the residual) is a time series sampled every
-``1 / dataset.steps_per_hour`` hours. Spectra and autocorrelations need evenly spaced samples: when the
-user's data has gaps, they use the longest gap-free run of windows (on the embedded data: the whole split).
+(a filter's activation at one position, a hidden-state PC score, the residual) is a time series sampled every
+``1 / dataset.steps_per_hour`` hours. Spectra and autocorrelations (:mod:`interp.analyses.spectra`) need
+evenly spaced samples: when the user's data has gaps, they use the longest gap-free run of windows (on the
+embedded data: the whole split). D3 draws the ACF's white-noise band ``±1.96 / √n``.
 
-- Spectrum: the one-sided periodogram ``|rfft(x)|² / n`` of the linearly detrended series
-  (``scipy.signal.detrend``, ``scipy.fft.rfft``/``rfftfreq``), DC bin dropped; periods in hours per cycle.
-- Periodicity of a series: the share of its non-DC power in the largest peak, the peak being the strongest bin
-  and its two neighbours (a period between two bins leaks into both).
-- ACF: the biased sample autocorrelation ``Σ x_t x_{t+k} / Σ x_t²`` of the mean-removed series, computed with
-  ``scipy.signal.correlate`` (Box & Jenkins, *Time Series Analysis*, 1970), with the white-noise band
-  ``±1.96 / √n``.
-- Errors are ``prediction − truth`` at the last horizon step in ppm, stamped with the target time
-  (``dataset.test.t_target``): the hour that is being forecast is the one whose conditions shape the error.
+Residuals are ``truth − prediction`` at the last horizon step in ppm (positive: the model under-predicts),
+the one convention of D and E (:attr:`interp.analyses.quality.LastStepPredictions.residual_ppm`), stamped with
+the target time (``dataset.test.t_target``): the hour that is being forecast is the one whose conditions shape
+the error.
 """
 
 from __future__ import annotations
@@ -22,14 +18,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import fft, signal
 
+from interp.analyses.quality import last_step_predictions
 from interp.analyses.representations import hidden_state_pca
-from interp.errors import DataError
+from interp.analyses.spectra import RedNoiseTest, Spectrum, autocorrelation, power_spectrum, red_noise_test
 from interp.study import Study, cached
 
 TOP_FILTERS = 6
 """D1 shows this many of the most periodic layer-2 filters."""
+
+SIGNIFICANCE = 0.05
+"""D1 counts a series as periodic when its red-noise p-value is at most this."""
 
 N_PCS = 3
 """D2/D3 study this many leading hidden-state PCs."""
@@ -37,110 +36,6 @@ N_PCS = 3
 ACF_MAX_LAG_HOURS = 72.0
 ROLLING_WINDOW_HOURS = 24.0
 DAY_HOURS = 24.0
-
-
-@dataclass(frozen=True)
-class Spectrum:
-    """Periodograms of S series of n evenly spaced samples (K = n // 2 non-DC bins).
-
-    Attributes
-    ----------
-    frequency_per_hour : (K,) bin frequencies, cycles per hour, increasing.
-    period_hours : (K,) ``1 / frequency``, hours per cycle, decreasing.
-    power : (S, K) ``|rfft|² / n`` of the detrended series, (series unit)²; NaN rows for series with NaN/inf.
-    dominant_period_hours : (S,) period of the strongest bin; NaN for a constant or non-finite series.
-    periodicity : (S,) share of the non-DC power in the strongest bin ± 1 bin, in [0, 1]; 0 if constant.
-    step_hours : float, sample spacing.
-    n_steps : int, series length n.
-    """
-
-    frequency_per_hour: np.ndarray
-    period_hours: np.ndarray
-    power: np.ndarray
-    dominant_period_hours: np.ndarray
-    periodicity: np.ndarray
-    step_hours: float
-    n_steps: int
-
-    @property
-    def bin_width_per_hour(self) -> float:
-        """Frequency resolution ``1 / (n · step)``, cycles per hour."""
-        return float(self.frequency_per_hour[0])
-
-    @property
-    def power_share(self) -> np.ndarray:
-        """``(S, K)`` each bin's share of its series' non-DC power (0 for a constant series)."""
-        total = self.power.sum(axis=1, keepdims=True)
-        return np.divide(self.power, total, out=np.zeros_like(self.power), where=total > 0)
-
-
-def power_spectrum(series: np.ndarray, step_hours: float) -> Spectrum:
-    """Periodogram, dominant period and periodicity of each row of ``series``.
-
-    Parameters
-    ----------
-    series : np.ndarray
-        ``(S, n)`` or ``(n,)`` evenly spaced samples in time order, n ≥ 4.
-    step_hours : float
-        Sample spacing in hours.
-    """
-    x = np.atleast_2d(np.asarray(series, dtype=np.float64))
-    n = x.shape[1]
-    if n < 4:
-        raise DataError(
-            f"Expected a time series of at least 4 evenly spaced windows for a spectrum. Found {n}. "
-            f"Provide a longer test split without gaps."
-        )
-    finite = np.isfinite(x).all(axis=1)
-    live = finite & (np.ptp(np.where(finite[:, None], x, 0.0), axis=1) > 0)
-    power = np.zeros((x.shape[0], n // 2))
-    power[~finite] = np.nan
-    if live.any():
-        coeffs = fft.rfft(signal.detrend(x[live], axis=1, type="linear"), axis=1)
-        power[live] = np.abs(coeffs[:, 1 : n // 2 + 1]) ** 2 / n
-    frequency = fft.rfftfreq(n, d=step_hours)[1 : n // 2 + 1]
-    total = power.sum(axis=1)
-    peak = np.argmax(np.where(live[:, None], power, 0.0), axis=1)
-    padded = np.pad(np.where(live[:, None], power, 0.0), ((0, 0), (1, 1)))
-    rows = np.arange(x.shape[0])
-    peak_power = padded[rows, peak] + padded[rows, peak + 1] + padded[rows, peak + 2]
-    periodicity = np.where(finite, 0.0, np.nan)
-    periodicity[live] = peak_power[live] / total[live]
-    dominant = np.full(x.shape[0], np.nan)
-    dominant[live] = 1.0 / frequency[peak[live]]
-    return Spectrum(frequency, 1.0 / frequency, power, dominant, periodicity, float(step_hours), n)
-
-
-def near_period(spectrum: Spectrum, period_hours: float) -> np.ndarray:
-    """``(S,)`` bool: whether each series' dominant frequency is within one bin of ``1 / period_hours``."""
-    offset = np.abs(1.0 / spectrum.dominant_period_hours - 1.0 / period_hours)
-    return np.nan_to_num(offset, nan=np.inf) <= spectrum.bin_width_per_hour * (1 + 1e-9)
-
-
-def share_near_period(spectrum: Spectrum, period_hours: float) -> np.ndarray:
-    """``(S,)`` share of each series' non-DC power within one bin of the frequency ``1 / period_hours``."""
-    close = np.abs(spectrum.frequency_per_hour - 1.0 / period_hours) <= spectrum.bin_width_per_hour
-    return spectrum.power_share[:, close].sum(axis=1)
-
-
-def autocorrelation(series: np.ndarray, max_lag: int) -> np.ndarray:
-    """Biased sample ACF ``(S, max_lag + 1)`` of each row of ``series`` at lags 0 … max_lag steps.
-
-    ``acf[k] = Σ_t x_t x_{t+k} / Σ_t x_t²`` of the mean-removed series via ``scipy.signal.correlate``; a
-    constant series has no correlation structure and gets all zeros; a series with NaN/inf, and lags past
-    the series, get NaN.
-    """
-    x = np.atleast_2d(np.asarray(series, dtype=np.float64))
-    n = x.shape[1]
-    acf = np.full((x.shape[0], max_lag + 1), np.nan)
-    usable = min(max_lag, n - 1) + 1
-    for row, values in enumerate(x):
-        if not np.isfinite(values).all():
-            continue
-        centred = values - values.mean()
-        full = signal.correlate(centred, centred, mode="full")[n - 1 : n - 1 + usable]
-        acf[row, :usable] = full / full[0] if np.ptp(values) > 0 else 0.0
-    return acf
 
 
 def longest_regular_run(times: np.ndarray, step: pd.Timedelta) -> slice:
@@ -159,35 +54,52 @@ def _regular(study: Study) -> tuple[slice, float]:
 
 
 def residuals_ppm(study: Study) -> np.ndarray:
-    """``(N,)`` prediction − truth at the last horizon step, ppm, in time order."""
-    return study.predictions_ppm[:, -1] - study.targets_ppm[:, -1]
+    """``(N,)`` truth − prediction at the last horizon step, ppm, in time order (positive: under-prediction)."""
+    return last_step_predictions(study).residual_ppm
 
 
 @dataclass(frozen=True)
 class FilterSpectra:
-    """D1: spectra of each conv filter's window-mean activation series.
+    """D1: spectra of each conv filter's activation at the last position of the window, and their red-noise test.
 
     Attributes
     ----------
-    layer1 : Spectrum with S = 32 (block-1 output ``act1``, post BN + ReLU).
-    layer2 : Spectrum with S = 64 (block-2 output ``act2``, the pool's input).
-    top_filters : (6,) int, layer-2 filters by decreasing periodicity (ties by index).
+    layer1 : Spectrum with S = C1 (block-1 output ``act1``, post BN + ReLU).
+    layer2 : Spectrum with S = C2 (block-2 output ``act2``, the pool's input).
+    layer1_null, layer2_null : RedNoiseTest of the same series.
+    top_filters : (6,) int, layer-2 filters by decreasing power over red noise (``layer2_null.ranking()``).
     """
 
     layer1: Spectrum
     layer2: Spectrum
+    layer1_null: RedNoiseTest
+    layer2_null: RedNoiseTest
     top_filters: np.ndarray
 
 
 @cached
 def filter_activation_spectra(study: Study) -> FilterSpectra:
-    """D1: FFT of each filter's activation (mean over the window's positions) across the evaluation set."""
+    """D1: FFT of each filter's activation at the window's last position, across the evaluation set.
+
+    Rule: a filter's series is its activation (post BN + ReLU) at the last position of the conv output, the
+    position of the window's last input step. Windows one data step apart then give the filter's response to
+    successive steps of the data, a proper time series. The mean over the window's positions would be a
+    moving average over the lookback, whose transfer function is zero at multiples of ``1 / lookback``: with a
+    24 h lookback it cancels exactly the daily cycle D1 looks for. The red-noise surrogates are seeded from
+    ``study.config.seed`` (layer 1 and layer 2 draw from ``[seed, 1]`` and ``[seed, 2]``).
+    """
     run, step = _regular(study)
     cap = study.capture
-    layer1 = power_spectrum(cap.act1[run].mean(axis=2).T, step)
-    layer2 = power_spectrum(cap.act2[run].mean(axis=2).T, step)
-    order = np.argsort(-np.nan_to_num(layer2.periodicity, nan=-1.0), kind="stable")
-    return FilterSpectra(layer1, layer2, order[:TOP_FILTERS])
+    seed = study.config.seed
+    layer1, layer2 = cap.act1[run, :, -1].T, cap.act2[run, :, -1].T
+    layer2_null = red_noise_test(layer2, step, seed=[seed, 2])
+    return FilterSpectra(
+        layer1=power_spectrum(layer1, step),
+        layer2=power_spectrum(layer2, step),
+        layer1_null=red_noise_test(layer1, step, seed=[seed, 1]),
+        layer2_null=layer2_null,
+        top_filters=layer2_null.ranking()[:TOP_FILTERS],
+    )
 
 
 @dataclass(frozen=True)

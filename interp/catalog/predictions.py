@@ -22,7 +22,6 @@ def _e4_metrics(study: Study) -> dict[str, Any]:
         "rmse_ppm_per_step": metrics.rmse_ppm,
         "mae_ppm_per_step": metrics.mae_ppm,
         "r2_per_step": metrics.r2,
-        "n_windows": metrics.n_windows,
     }
 
 
@@ -116,7 +115,10 @@ ITEMS: tuple[Item, ...] = (
         FOLDER,
         "Prediction scatter with R²",
         draw=lambda s: quality_plots.prediction_scatter(
-            quality.last_step_predictions(s), quality.prediction_metrics(s), quality.prediction_calibration(s)
+            quality.last_step_predictions(s),
+            quality.prediction_metrics(s),
+            quality.prediction_calibration(s),
+            skill.skill_scores(s).skills(),
         ),
         metrics=_e5_metrics,
         invariants=(

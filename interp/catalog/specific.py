@@ -61,15 +61,11 @@ def _e1_metrics(study: Study) -> dict[str, Any]:
 def _e2_metrics(study: Study) -> dict[str, Any]:
     result = flow.maxpool_selection(study)
     return {
-        "counts": result.counts,
-        "first": result.first,
-        "second": result.second,
+        "decided_counts": result.decided_counts,
         "ties": result.ties,
-        "total": int(result.counts.sum()),
-        "expected_total": result.expected_total,
         "outside_window": result.outside_window,
-        "second_fraction": result.second_fraction,
-        "second_fraction_without_ties": result.second_fraction_without_ties,
+        "second_share": result.second_share,
+        "tie_share": result.tie_share,
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from interp.analyses import spectra
 from interp.analyses import temporal as analyses
 from interp.catalog import SECTION_FOLDERS, Drift, Item
 from interp.plots import temporal as plots
@@ -23,28 +24,41 @@ FOLDER = SECTION_FOLDERS["D"]
 DAY = analyses.DAY_HOURS
 
 
-def _spectrum_metrics(spectrum: analyses.Spectrum) -> dict[str, Any]:
+def _spectrum_metrics(spectrum: spectra.Spectrum) -> dict[str, Any]:
     return {
         "dominant_period_hours": spectrum.dominant_period_hours,
         "periodicity": spectrum.periodicity,
-        "power_share_24h": analyses.share_near_period(spectrum, DAY),
-        "power_share_12h": analyses.share_near_period(spectrum, DAY / 2),
-        "n_steps": spectrum.n_steps,
+        "power_share_24h": spectra.share_near_period(spectrum, DAY),
+        "power_share_12h": spectra.share_near_period(spectrum, DAY / 2),
+    }
+
+
+def _periodic_counts(prefix: str, spectrum: spectra.Spectrum, test: spectra.RedNoiseTest) -> dict[str, int]:
+    """How many filters peak at 24 h (strongest bin), stand above red noise, and do so with a 24 h line."""
+    periodic = test.p_value <= analyses.SIGNIFICANCE
+    line_at_day = spectra.near_period(spectrum, DAY, test.peak_period_hours)
+    return {
+        f"{prefix}_filters_at_24h": int(spectra.near_period(spectrum, DAY).sum()),
+        f"{prefix}_filters_periodic": int(periodic.sum()),
+        f"{prefix}_filters_periodic_at_24h": int((periodic & line_at_day).sum()),
     }
 
 
 def filter_metrics(study: Study) -> Mapping[str, Any]:
-    """D1: the top filters, every filter's periodicity, and how many filters peak at 24 h ± one bin."""
+    """D1: the top filters by power over red noise, every filter's score, and how many filters are periodic."""
     result = analyses.filter_activation_spectra(study)
-    top = result.top_filters
+    top, null = result.top_filters, result.layer2_null
     return {
         "top_filters": top,
-        "top_periodicity": result.layer2.periodicity[top],
-        "top_dominant_period_hours": result.layer2.dominant_period_hours[top],
-        "layer2_periodicity": result.layer2.periodicity,
-        "layer1_periodicity": result.layer1.periodicity,
-        "layer2_filters_at_24h": int(analyses.near_period(result.layer2, DAY).sum()),
-        "layer1_filters_at_24h": int(analyses.near_period(result.layer1, DAY).sum()),
+        "top_peak_period_hours": null.peak_period_hours[top],
+        "top_peak_to_null": null.peak_to_null[top],
+        "top_p_value": null.p_value[top],
+        "layer2_peak_to_null": null.peak_to_null,
+        "layer2_peak_period_hours": null.peak_period_hours,
+        "layer2_dominant_period_hours": result.layer2.dominant_period_hours,
+        "layer1_peak_to_null": result.layer1_null.peak_to_null,
+        **_periodic_counts("layer2", result.layer2, null),
+        **_periodic_counts("layer1", result.layer1, result.layer1_null),
     }
 
 
@@ -55,9 +69,9 @@ def hidden_state_spectrum_metrics(study: Study) -> Mapping[str, Any]:
 
 
 def acf_metrics(study: Study) -> Mapping[str, Any]:
-    """D3: ACF of PC1 … PC3 at 12, 24, 48 and 72 h, and the white-noise band."""
+    """D3: ACF of PC1 … PC3 at 12, 24, 48 and 72 h."""
     result = analyses.hidden_state_acf(study)
-    return {**{f"acf_{lag:g}h": result.at(lag) for lag in (12.0, 24.0, 48.0, 72.0)}, "band": result.band}
+    return {f"acf_{lag:g}h": result.at(lag) for lag in (12.0, 24.0, 48.0, 72.0)}
 
 
 def rolling_rmse_metrics(study: Study) -> Mapping[str, Any]:
@@ -71,12 +85,12 @@ def rolling_rmse_metrics(study: Study) -> Mapping[str, Any]:
         "rolling_min_ppm": float(np.min(rmse)),
         "rolling_max_ppm": float(np.max(rmse)),
         "worst_window_end": str(np.datetime_as_string(result.t_end[worst], unit="h")),
-        "n_windows": rmse.size,
     }
 
 
 def phase_metrics(study: Study) -> Mapping[str, Any]:
-    """D6: mean and standard deviation of the error per target hour, the worst hour and the mean's range."""
+    """D6: mean and standard deviation of the residual (truth − prediction) per target hour, the hour of the
+    largest |mean| and the mean's range."""
     result = analyses.phase_aligned_error(study)
     mean = result.mean_ppm
     return {
@@ -92,7 +106,7 @@ ITEMS = (
         "D1",
         "filter_activation_fft",
         FOLDER,
-        "FFT of CNN filter activations: the 6 most periodic filters",
+        "FFT of CNN filter activations: the 6 filters most periodic against red noise",
         draw=lambda s: plots.filter_activation_fft(analyses.filter_activation_spectra(s)),
         metrics=filter_metrics,
     ),
@@ -109,7 +123,7 @@ ITEMS = (
                 "share of hidden-state PC1's power within one FFT bin of 24 h",
                 "lower",
                 value=lambda s: float(
-                    analyses.share_near_period(analyses.hidden_state_spectra(s).spectrum, DAY)[0]
+                    spectra.share_near_period(analyses.hidden_state_spectra(s).spectrum, DAY)[0]
                 ),
                 resolution=0.01,
             ),
@@ -127,7 +141,7 @@ ITEMS = (
         "D4",
         "residual_fft",
         FOLDER,
-        "FFT of the last-step residuals",
+        "FFT of the last-step residuals (truth − prediction)",
         draw=lambda s: plots.residual_fft(analyses.residual_spectrum(s)),
         metrics=lambda s: _spectrum_metrics(analyses.residual_spectrum(s)),
     ),
@@ -143,7 +157,7 @@ ITEMS = (
         "D6",
         "phase_aligned_error",
         FOLDER,
-        "Error by hour of day of the forecast target",
+        "Residual (truth − prediction) by hour of day of the forecast target",
         draw=lambda s: plots.phase_aligned_error(analyses.phase_aligned_error(s)),
         metrics=phase_metrics,
     ),

@@ -13,40 +13,74 @@ HORIZON_COLOURS = ("#1b9e77", "#7570b3")
 
 
 def metrics_table(summary: MetricsSummary) -> Figure:
-    """E8: a table of RMSE, MAE (ppm) and R² at the last horizon step, beside bars of RMSE and MAE."""
-    fig = new_figure(8.0, 3.0)
-    table_ax, bar_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.3, 1.0)})
+    """E8: a table of RMSE, MAE (ppm), R² at the last horizon step and skill over persistence and the
+    hour-of-day climatology (all horizon steps), over bars of the errors and of the skills by horizon."""
+    fig = new_figure(8.0, 5.0)
+    grid = fig.add_gridspec(2, 2, height_ratios=(0.8, 1.0))
+    table_ax = fig.add_subplot(grid[0, :])
+    error_ax, skill_ax = fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
     labels = [f"{h:g} h" for h in summary.horizons_hours]
+    columns = zip(
+        summary.rmse,
+        summary.mae,
+        summary.r2,
+        summary.skill_persistence,
+        summary.skill_hour_of_day,
+        summary.n_windows,
+        strict=True,
+    )
     cells = [
-        [f"{r:.1f}", f"{m:.1f}", f"{q:.3f}", f"{n:d}"]
-        for r, m, q, n in zip(summary.rmse, summary.mae, summary.r2, summary.n_windows, strict=True)
+        [f"{r:.1f}", f"{m:.1f}", f"{q:.3f}", f"{p:.3f}", f"{c:.3f}", f"{n:d}"] for r, m, q, p, c, n in columns
     ]
     table_ax.axis("off")
     table = table_ax.table(
         cellText=cells,
         rowLabels=labels,
-        colLabels=["RMSE (ppm)", "MAE (ppm)", "R²", "windows"],
+        colLabels=[
+            "RMSE (ppm)",
+            "MAE (ppm)",
+            "R²",
+            "skill over\npersistence",
+            "skill over\nhour of day",
+            "windows",
+        ],
         cellLoc="center",
-        bbox=(0.08, 0.45, 0.92, 0.4),
+        bbox=(0.08, 0.0, 0.92, 0.75),
     )
     table.auto_set_font_size(False)
     table.set_fontsize(8)
-    table_ax.set_title("E8 Metrics at the last horizon step")
+    table_ax.set_title(
+        "E8 Metrics by horizon: RMSE, MAE and R² at the last horizon step;\n"
+        "MSE skill over naive forecasts, all horizon steps (0: no better than that forecast, 1: perfect)"
+    )
 
-    x = np.arange(2)
+    _horizon_bars(error_ax, ("RMSE", "MAE"), (summary.rmse, summary.mae), labels, "%.0f")
+    error_ax.set_ylim(0, 1.45 * max(float(np.max(np.nan_to_num(np.r_[summary.rmse, summary.mae]))), 1.0))
+    error_ax.set_ylabel("error (ppm)")
+    error_ax.set_title("Error by horizon")
+
+    skills = (summary.skill_persistence, summary.skill_hour_of_day)
+    _horizon_bars(skill_ax, ("over persistence", "over hour of day"), skills, labels, "%.2f")
+    low = min(float(np.min(np.nan_to_num(np.r_[skills]))), 0.0)
+    skill_ax.set_ylim(low - 0.1 * (1 - low) if low < 0 else 0.0, 1.3)
+    skill_ax.set_yticks(np.arange(np.ceil(skill_ax.get_ylim()[0] * 4) / 4, 1.01, 0.25))
+    skill_ax.axhline(0.0, color="black", linewidth=0.6)
+    skill_ax.set_ylabel("MSE skill score")
+    skill_ax.set_title("Skill by horizon")
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.07, top=0.9, wspace=0.3, hspace=0.35)
+    return fig
+
+
+def _horizon_bars(ax, groups: tuple[str, str], values: tuple, labels: list[str], fmt: str) -> None:
+    """Grouped bars: one group per quantity, one bar per horizon, each labelled with its value."""
+    x = np.arange(len(groups))
     width = 0.38
     for k, colour in enumerate(HORIZON_COLOURS):
-        values = np.nan_to_num([summary.rmse[k], summary.mae[k]])
-        bars = bar_ax.bar(x + (k - 0.5) * width, values, width, color=colour, label=labels[k])
-        bar_ax.bar_label(bars, fmt="%.0f", fontsize=7)
-    top = max(float(np.max(np.nan_to_num(np.r_[summary.rmse, summary.mae]))), 1.0)
-    bar_ax.set_ylim(0, 1.45 * top)
-    bar_ax.set_xticks(x, ["RMSE", "MAE"])
-    bar_ax.set_ylabel("error (ppm)")
-    bar_ax.set_title("Error by horizon")
-    bar_ax.legend(loc="upper left", ncol=2)
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.88, wspace=0.25)
-    return fig
+        heights = np.nan_to_num([v[k] for v in values])
+        bars = ax.bar(x + (k - 0.5) * width, heights, width, color=colour, label=labels[k])
+        ax.bar_label(bars, fmt=fmt, fontsize=7)
+    ax.set_xticks(x, groups)
+    ax.legend(loc="upper left", ncol=2)
 
 
 def attribution_shift(result: AttributionShift) -> Figure:

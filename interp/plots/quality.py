@@ -1,8 +1,15 @@
-"""E4–E7 figures: predictions overlay, scatter with R², residual panels, error by CO2 regime."""
+"""E4–E7 figures: predictions overlay, scatter with R², residual panels, error by CO2 regime.
+
+Residuals are truth − prediction in ppm (positive: the model under-predicts), as in Section D.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from interp.analyses.quality import (
@@ -16,6 +23,7 @@ from interp.config import REGIME_NAMES
 from interp.plots.style import REGIME_COLOURS, new_figure
 
 TRUTH_COLOUR, PRED_COLOUR = "#222222", "#dd8452"
+RESIDUAL_LABEL = "residual, truth − prediction (ppm)"
 
 
 def _ppm_limits(*arrays: np.ndarray, top: float = 0.05) -> tuple[float, float]:
@@ -29,6 +37,12 @@ def _ppm_limits(*arrays: np.ndarray, top: float = 0.05) -> tuple[float, float]:
 def _bounds(ax, series: LastStepPredictions, horizontal: bool = True) -> None:
     for bound in series.regime_bounds:
         (ax.axhline if horizontal else ax.axvline)(bound, color="#999999", linewidth=0.6, linestyle=":")
+
+
+def _date_axis(ax: Axes, max_ticks: int) -> None:
+    """At most ``max_ticks`` date ticks, labelled day and month ("09 Jun"), so that labels never collide."""
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=max_ticks))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
 
 
 def predictions_overlay(series: LastStepPredictions, metrics: QualityMetrics) -> Figure:
@@ -53,6 +67,7 @@ def predictions_overlay(series: LastStepPredictions, metrics: QualityMetrics) ->
             label=f"prediction (t + {series.horizon_hours:g} h)",
         )
         _bounds(ax, series)
+        _date_axis(ax, 10)
         ax.set_ylim(*limits)
         ax.set_ylabel("CO2 (ppm)")
         ax.grid(linewidth=0.3)
@@ -66,8 +81,14 @@ def predictions_overlay(series: LastStepPredictions, metrics: QualityMetrics) ->
     return fig
 
 
-def prediction_scatter(series: LastStepPredictions, metrics: QualityMetrics, fit: CalibrationFit) -> Figure:
-    """E5: predicted vs true CO2 at t + H coloured by regime, with the identity and the least-squares line."""
+def prediction_scatter(
+    series: LastStepPredictions, metrics: QualityMetrics, fit: CalibrationFit, skills: Mapping[str, float]
+) -> Figure:
+    """E5: predicted vs true CO2 at t + H coloured by regime, with the identity and the least-squares line.
+
+    ``skills`` (naive forecast name → MSE skill score over all horizon steps, as
+    :meth:`interp.analyses.skill.SkillScores.skills` gives them) are listed in the lower right corner.
+    """
     fig = new_figure(6, 6)
     ax = fig.subplots()
     limits = _ppm_limits(series.truth_ppm, series.pred_ppm)
@@ -102,6 +123,18 @@ def prediction_scatter(series: LastStepPredictions, metrics: QualityMetrics, fit
     ax.set_title(f"E5 Prediction scatter: R² = {metrics.r2_last:.3f}, r = {fit.pearson_r:.3f}")
     ax.legend(loc="upper left")
     ax.grid(linewidth=0.3)
+    ax.text(
+        0.98,
+        0.02,
+        "MSE skill, all horizon steps, over\n"
+        + "\n".join(f"{name}: {value:.3f}" for name, value in skills.items()),
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=7,
+        multialignment="left",
+        bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.7", "alpha": 0.85},
+    )
     return fig
 
 
@@ -118,7 +151,7 @@ def residual_panels(result: Residuals) -> Figure:
     vs_pred.set_xlim(*_ppm_limits(series.pred_ppm))
     vs_pred.set_ylim(-lim, lim)
     vs_pred.set_xlabel("predicted CO2 (ppm)")
-    vs_pred.set_ylabel("residual (ppm)")
+    vs_pred.set_ylabel(RESIDUAL_LABEL)
     vs_pred.set_title("Residual vs prediction")
 
     hist.hist(res, bins=40, range=(-lim, lim), color="#4c72b0", edgecolor="white", linewidth=0.3)
@@ -129,7 +162,7 @@ def residual_panels(result: Residuals) -> Figure:
         label=f"mean {result.mean_ppm:.1f}, std {result.std_ppm:.1f} ppm",
     )
     hist.set_xlim(-lim, lim)
-    hist.set_xlabel("residual (ppm)")
+    hist.set_xlabel(RESIDUAL_LABEL)
     hist.set_ylabel("windows")
     hist.set_title(f"Histogram (skew {result.skewness:.2f}, excess kurtosis {result.excess_kurtosis:.2f})")
     hist.legend(loc="upper right")
@@ -139,24 +172,28 @@ def residual_panels(result: Residuals) -> Figure:
     qq.plot(ends, result.qq_slope * ends + result.qq_intercept, color="#c44e52", linewidth=0.8)
     qq.set_ylim(-lim, lim)
     qq.set_xlabel("normal theoretical quantile")
-    qq.set_ylabel("ordered residual (ppm)")
+    qq.set_ylabel("ordered residual, truth − prediction (ppm)")
     qq.set_title(f"Normal Q-Q (r = {result.qq_r:.3f})")
 
     over_time.plot(series.t_target, res, color="#4c72b0", linewidth=0.6)
     over_time.axhline(0, color="black", linewidth=0.6)
     over_time.set_ylim(-lim, lim)
     over_time.set_xlabel("time of the forecast target")
-    over_time.set_ylabel("residual (ppm)")
+    over_time.set_ylabel(RESIDUAL_LABEL)
     over_time.set_title(f"Residual over time (lag-1 autocorrelation {result.lag1_autocorrelation:.2f})")
-    over_time.tick_params(axis="x", labelrotation=30)
+    _date_axis(over_time, 5)
     for ax in (vs_pred, hist, qq, over_time):
         ax.grid(linewidth=0.3)
-    fig.suptitle(f"E6 Residual analysis at t + {series.horizon_hours:g} h (residual = truth − prediction)")
+    fig.suptitle(
+        f"E6 Residual analysis at t + {series.horizon_hours:g} h "
+        "(residual = truth − prediction; > 0: the model under-predicts)"
+    )
     return fig
 
 
 def regime_errors(result: RegimeErrors) -> Figure:
-    """E7: RMSE and MAE per CO2 regime with the window counts; empty regimes are marked "no windows"."""
+    """E7: RMSE and MAE per CO2 regime, with each regime's window count and bias (mean of truth − prediction);
+    empty regimes are marked "no windows"."""
     fig = new_figure(7, 4.5)
     ax = fig.subplots()
     x = np.arange(len(result.names))
@@ -177,13 +214,20 @@ def regime_errors(result: RegimeErrors) -> Figure:
     )
     top = max(float(np.max(rmse)), 1.0)
     for k in range(len(result.names)):
-        text = f"n = {result.counts[k]}" if result.counts[k] else "no windows"
+        text = (
+            f"n = {result.counts[k]}\nbias {result.bias_ppm[k]:+.1f} ppm"
+            if result.counts[k]
+            else "no windows"
+        )
         ax.text(x[k], 1.02 * max(rmse[k], mae[k]), text, ha="center", va="bottom", fontsize=7)
     low, high = result.regime_bounds
     ranges = (f"< {low:g}", f"{low:g}–{high:g}", f"≥ {high:g}")
     ax.set_xticks(x, [f"{name}\n{span} ppm" for name, span in zip(result.names, ranges, strict=True)])
-    ax.set_ylim(0, 1.2 * top)
-    ax.set_ylabel("error at the last horizon step (ppm)")
-    ax.set_title(f"E7 Error by CO2 regime ({result.n_windows} windows; plain: RMSE, hatched: MAE)")
+    ax.set_ylim(0, 1.3 * top)
+    ax.set_ylabel("error of truth − prediction at the last horizon step (ppm)")
+    ax.set_title(
+        f"E7 Error by CO2 regime ({result.n_windows} windows; plain: RMSE, hatched: MAE;\n"
+        "bias: mean of truth − prediction, > 0: the model under-predicts)"
+    )
     ax.grid(axis="y", linewidth=0.3)
     return fig

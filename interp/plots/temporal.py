@@ -13,13 +13,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
+from interp.analyses.spectra import Spectrum
 from interp.analyses.temporal import (
     Autocorrelation,
     FilterSpectra,
     HiddenStateSpectra,
     PhaseProfile,
     RollingRMSE,
-    Spectrum,
 )
 from interp.plots.style import new_figure
 
@@ -36,10 +36,12 @@ def _share_limit(spectrum: Spectrum, rows: np.ndarray) -> float:
     return min(1.0, 1.05 * top) if top > 0 else 1.0
 
 
-def _spectrum_axes(ax: Axes, spectrum: Spectrum, row: int, colour: str, top: float) -> None:
+def _spectrum_axes(
+    ax: Axes, spectrum: Spectrum, row: int, colour: str, top: float, label: str | None = None
+) -> None:
     """Draw one series' power share against period on a log axis with the reference periods marked."""
     periods = spectrum.period_hours
-    ax.plot(periods, spectrum.power_share[row], color=colour, lw=1.0)
+    ax.plot(periods, spectrum.power_share[row], color=colour, lw=1.0, label=label)
     for period in REFERENCE_PERIODS_HOURS:
         if periods[-1] <= period <= periods[0]:
             ax.axvline(period, color="0.6", lw=0.8, ls="--" if period == 24 else ":", zorder=0)
@@ -61,24 +63,41 @@ def _title(ax: Axes, text: str) -> None:
 
 
 def filter_activation_fft(result: FilterSpectra) -> Figure:
-    """D1: spectra of the six most periodic layer-2 filters (window-mean activation series)."""
-    fig = new_figure(9.0, 5.0)
+    """D1: spectra of the six layer-2 filters most periodic against red noise, with their AR(1) nulls.
+
+    Each panel shows the filter's power share (its activation at the window's last position), the mean and
+    the 95th percentile of its AR(1) surrogates on the same scale (a share of the filter's own power), and
+    the peak: the bin with the largest power over the null mean.
+    """
+    fig = new_figure(9.0, 5.2)
     axes = fig.subplots(2, 3, sharex=True, sharey=True)
-    spectrum = result.layer2
+    spectrum, null = result.layer2, result.layer2_null
+    total = spectrum.power.sum(axis=1, keepdims=True)
+    scale = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
     top = _share_limit(spectrum, result.top_filters)
     for ax, f in zip(axes.flat, result.top_filters, strict=False):
-        _spectrum_axes(ax, spectrum, int(f), "C0", top)
-        _title(
-            ax,
-            f"filter {f}: peak {spectrum.dominant_period_hours[f]:.1f} h, "
-            f"periodicity {spectrum.periodicity[f]:.2f}",
+        periods = spectrum.period_hours
+        ax.fill_between(
+            periods, 0.0, null.null_power_q95[f] * scale[f], color="0.85", lw=0, label="AR(1) 95th percentile"
         )
+        ax.plot(periods, null.null_power[f] * scale[f], color="0.35", lw=0.9, ls="--", label="AR(1) mean")
+        _spectrum_axes(ax, spectrum, int(f), "C0", top, label="filter's power share")
+        peak = null.peak_period_hours[f]
+        if np.isfinite(peak):
+            share = spectrum.power_share[f, int(np.argmin(np.abs(periods - peak)))]
+            ax.plot([peak], [share], "o", color="C3", ms=3.5, label="peak over the null")
+        _title(ax, f"filter {f}: {peak:.1f} h, {null.peak_to_null[f]:.0f}× null, p = {null.p_value[f]:.3f}")
     for ax in axes[:, 0]:
         ax.set_ylabel("share of power")
     for ax in axes[0]:
         ax.set_xlabel("")
-    fig.suptitle("D1 Layer-2 filter activation FFT: the 6 most periodic filters " + MARKS)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.88, hspace=0.3, wspace=0.12)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.9), ncols=len(labels))
+    fig.suptitle(
+        "D1 Layer-2 filters (activation at the last input step): the 6 most periodic against red noise\n"
+        f"(peak: largest power / AR(1) mean; p over {null.n_surrogates} surrogates) {MARKS}"
+    )
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.1, top=0.78, hspace=0.3, wspace=0.12)
     return fig
 
 
@@ -124,15 +143,15 @@ def hidden_state_acf(result: Autocorrelation) -> Figure:
 
 
 def residual_fft(result: Spectrum) -> Figure:
-    """D4: spectrum of the last-horizon-step residual series."""
+    """D4: spectrum of the last-horizon-step residual series (truth − prediction; the sign does not change it)."""
     fig = new_figure(6.5, 3.5)
     ax = fig.add_subplot()
     _spectrum_axes(ax, result, 0, "C3", _share_limit(result, np.arange(1)))
     ax.set_xlabel(f"period (hours per cycle) {MARKS}")
-    ax.set_ylabel("share of residual power")
+    ax.set_ylabel("share of power of truth − prediction")
     _title(
         ax,
-        f"D4 FFT of residuals (last step): peak {result.dominant_period_hours[0]:.1f} h, "
+        f"D4 FFT of residuals, truth − prediction (last step): peak {result.dominant_period_hours[0]:.1f} h, "
         f"periodicity {result.periodicity[0]:.2f}",
     )
     fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)
@@ -140,7 +159,7 @@ def residual_fft(result: Spectrum) -> Figure:
 
 
 def rolling_rmse(result: RollingRMSE) -> Figure:
-    """D5: 24 h rolling RMSE of the last-step error against the window's end time."""
+    """D5: 24 h rolling RMSE of the last-step residual (truth − prediction) against the window's end time."""
     fig = new_figure(9.0, 3.5)
     ax = fig.add_subplot()
     ax.plot(
@@ -158,7 +177,7 @@ def rolling_rmse(result: RollingRMSE) -> Figure:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
     ax.set_ylim(bottom=0)
     ax.set_xlabel("window end (target time, month-day)")
-    ax.set_ylabel("RMSE (ppm)")
+    ax.set_ylabel("RMSE of truth − prediction (ppm)")
     _title(ax, f"D5 Rolling RMSE over a {result.window_hours:g} h window of forecast targets")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.subplots_adjust(left=0.07, right=0.8, bottom=0.14, top=0.9)
@@ -166,7 +185,8 @@ def rolling_rmse(result: RollingRMSE) -> Figure:
 
 
 def phase_aligned_error(result: PhaseProfile) -> Figure:
-    """D6: mean error by the target's hour of day, with the interquartile range and ±1 standard deviation."""
+    """D6: mean residual (truth − prediction) by the target's hour of day, with the interquartile range and
+    ±1 standard deviation; above 0 the model under-predicts."""
     fig = new_figure(7.5, 3.5)
     ax = fig.add_subplot()
     hour = result.hour
@@ -185,8 +205,8 @@ def phase_aligned_error(result: PhaseProfile) -> Figure:
     ax.set_xlim(-0.5, 23.5)
     ax.set_xticks(np.arange(0, 24, 3))
     ax.set_xlabel("hour of day of the forecast target")
-    ax.set_ylabel("error, prediction − truth (ppm)")
-    _title(ax, "D6 Phase-aligned error (last horizon step) over the 24 h cycle")
+    ax.set_ylabel("residual, truth − prediction (ppm)\n(> 0: model under-predicts)")
+    _title(ax, "D6 Phase-aligned residual (last horizon step) over the 24 h cycle")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.9)
     return fig
