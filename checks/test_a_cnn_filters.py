@@ -80,7 +80,3 @@ def test_a7_activation_by_regime_metrics(metrics_of):
 @pytest.mark.mpl_image_compare
 def test_a8_receptive_field(figure_of):
     return figure_of("A8")
-
-
-def test_a8_receptive_field_metrics(metrics_of):
-    metrics_of("A8")

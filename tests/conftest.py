@@ -1,13 +1,31 @@
-"""Shared fixtures of the unit tests: a small embedded dataset and a quickly trained tiny checkpoint."""
+"""Shared fixtures of the unit tests: a small embedded dataset and a quickly trained tiny checkpoint.
+
+With ``CI=true`` Hypothesis runs derandomized (profile ``interp-ci``): a CI failure is the same on every run.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from interp.config import DataConfig, TrainConfig
 from interp.data.windows import embedded_dataset
+
+settings.register_profile(
+    "interp-ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+if os.environ.get("CI") == "true":
+    # The same examples on every CI run, nothing printed beyond the failure itself (Hypothesis's own "ci"
+    # profile, which it loads by itself on CI, adds reproduction blobs).
+    settings.load_profile("interp-ci")
 
 SMALL = DataConfig(days=40)
 QUICK = TrainConfig(epochs=1, batch_size=128)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
@@ -36,10 +36,18 @@ from interp.models import CNNLSTMForecaster
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 
 
+@st.composite
+def truth_and_prediction(draw):
+    """``(N, H)`` truth and prediction arrays of the same shape, finite values in ±1000."""
+    truth = draw(hnp.arrays(np.float64, st.tuples(st.integers(3, 40), st.integers(1, 5)), elements=finite))
+    return truth, draw(hnp.arrays(np.float64, truth.shape, elements=finite))
+
+
 @settings(max_examples=50, deadline=None)
-@given(hnp.arrays(np.float64, st.tuples(st.integers(3, 40), st.integers(1, 5)), elements=finite), st.data())
-def test_regression_metrics_match_sklearn(truth, data):
-    pred = data.draw(hnp.arrays(np.float64, truth.shape, elements=finite))
+@given(truth_and_prediction())
+@example((np.array([[3.28091829e-162], [0.0], [0.0]]), np.ones((3, 1))))  # found by hypothesis: R² was −inf
+def test_regression_metrics_match_sklearn(arrays):
+    truth, pred = arrays
     m = regression_metrics(truth, pred)
     np.testing.assert_allclose(
         m.rmse_ppm**2, mean_squared_error(truth, pred, multioutput="raw_values"), rtol=1e-9, atol=1e-9
@@ -52,8 +60,14 @@ def test_regression_metrics_match_sklearn(truth, data):
         expected = r2_score(truth[:, varying], pred[:, varying], multioutput="raw_values")
         np.testing.assert_allclose(m.r2[varying], expected, rtol=1e-6, atol=1e-9)
     assert np.isnan(m.r2[np.ptp(truth, axis=0) == 0]).all()
+    assert not np.isinf(m.r2).any()
     np.testing.assert_equal(m.r2_last, m.r2[-1])
     assert m.rmse_mean == pytest.approx(m.rmse_ppm.mean())
+
+
+def test_r2_is_nan_for_a_truth_constant_up_to_rounding():
+    truth = np.array([[1.0], [1.0], [1.0 + 2**-52]])  # one ulp apart: SS_tot is rounding noise
+    assert np.isnan(regression_metrics(truth, np.array([[1e3], [-1e3], [1.0]])).r2).all()
 
 
 def test_calibration_fit_recovers_a_line_and_handles_a_constant_truth():

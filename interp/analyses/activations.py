@@ -1,9 +1,12 @@
 """Section A4–A7: activation maps of the two conv blocks (post BN + ReLU), from the study's one forward pass.
 
-A4/A5 show one representative window's ``(32, L)`` and ``(64, L)`` maps, A6 the per-filter mean, sparsity and
-maximum over the evaluation set, A7 the mean activation per filter within each CO2 regime. Everything reads
-``study.capture.act1`` / ``act2`` (and ``pooled`` for the shape invariant); no pass is run here. Feature-map
-inspection in the spirit of Zeiler & Fergus, arXiv:1311.2901.
+A4/A5 show one typical High-CO2 window's ``(32, L)`` and ``(64, L)`` maps, A6 the per-filter mean, sparsity
+(share of exact zeros) and maximum over the evaluation set, A7 the mean activation per filter within each CO2
+regime with standard errors that account for overlapping windows. Everything reads ``study.capture.act1`` /
+``act2`` (and ``pooled`` for the shape invariant); no pass is run here. Feature-map inspection in the spirit of
+Zeiler & Fergus, arXiv:1311.2901.
+
+A window's regime is the regime of its target at the last horizon step (t + H), not of its inputs.
 """
 
 from __future__ import annotations
@@ -12,22 +15,22 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from interp.config import REGIME_NAMES
 from interp.study import Study, cached
 
 HIGH, LOW = REGIME_NAMES.index("High"), REGIME_NAMES.index("Low")
 
-EPSILON = 1e-6
-"""An activation counts as zero for A6's sparsity when it is ≤ 1e-6 (post-ReLU values are ≥ 0)."""
-
-
 TOP_SPECIALISTS = 3
 """A7 names this many High-CO2 specialists per layer (largest High − Low mean difference)."""
 
 
-def choose_representative(targets_ppm: np.ndarray, regimes: np.ndarray) -> tuple[int, bool]:
-    """A4/A5 rule: the window with the highest target among the High windows, else the highest overall.
+def choose_representative(targets_ppm: np.ndarray, regimes: np.ndarray) -> tuple[int, int]:
+    """A4/A5 rule: the High window whose target is the (lower) median of the High windows' targets.
+
+    A typical High-CO2 window, not the most extreme one. Without a High window, the same rule is applied to the
+    highest regime that has windows.
 
     Parameters
     ----------
@@ -39,14 +42,15 @@ def choose_representative(targets_ppm: np.ndarray, regimes: np.ndarray) -> tuple
     Returns
     -------
     index : int
-        Chosen window (the first one on ties).
-    fallback : bool
-        True when there is no High window and the highest target overall was taken.
+        Chosen window: rank ``(n − 1) // 2`` of the regime's n windows sorted by target (stable, so the
+        earliest window on ties).
+    regime : int
+        The regime it was chosen from (High unless that regime is empty).
     """
-    high = np.flatnonzero(regimes == HIGH)
-    if high.size:
-        return int(high[np.argmax(targets_ppm[high])]), False
-    return int(np.argmax(targets_ppm)), True
+    regime = HIGH if np.any(regimes == HIGH) else int(np.max(regimes))
+    members = np.flatnonzero(regimes == regime)
+    ranked = members[np.argsort(targets_ppm[members], kind="stable")]
+    return int(ranked[(ranked.size - 1) // 2]), regime
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class RepresentativeWindow:
     regime : int
         Its regime (index into ``REGIME_NAMES``).
     fallback : bool
-        True when the evaluation set has no High window.
+        True when the evaluation set has no High window (the median of the highest non-empty regime is shown).
     rule : str
         The selection rule in words, for the figure title.
     """
@@ -76,13 +80,14 @@ class RepresentativeWindow:
 
 @cached
 def representative_window(study: Study) -> RepresentativeWindow:
-    """A4/A5: the evaluation window with the highest target in the High regime (fallback: highest overall)."""
-    targets = study.targets_ppm[:, -1]
-    index, fallback = choose_representative(targets, study.dataset.test_regimes)
-    rule = "no High window: highest target overall" if fallback else "highest target among High windows"
-    return RepresentativeWindow(
-        index, float(targets[index]), int(study.dataset.test_regimes[index]), fallback, rule
-    )
+    """A4/A5: the evaluation window with the median target among the High windows (:func:`choose_representative`)."""
+    targets, regimes = study.targets_ppm[:, -1], study.dataset.test_regimes
+    index, regime = choose_representative(targets, regimes)
+    count, name = int(np.sum(regimes == regime)), REGIME_NAMES[regime]
+    rule = f"median target (at t + H) of the {count} {name} windows"
+    if regime != HIGH:
+        rule = f"no High window: {rule}"
+    return RepresentativeWindow(index, float(targets[index]), int(regimes[index]), regime != HIGH, rule)
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,8 @@ class LayerStats:
     mean : (C,) float64
         Mean activation.
     sparsity : (C,) float64
-        Fraction of activations ≤ :data:`EPSILON`, in [0, 1]; NaN when the activations are not finite.
+        Fraction of activations that are exactly 0 (the ReLU's dead side), in [0, 1]; NaN when the activations
+        are not finite. A2 calls a filter dormant from this share.
     max : (C,) float64
         Largest activation.
     """
@@ -154,11 +160,11 @@ class LayerStats:
     max: np.ndarray
 
 
-def layer_stats(act: np.ndarray, epsilon: float = EPSILON) -> LayerStats:
-    """Mean, sparsity and maximum per filter of ``(N, C, L)`` activations."""
+def layer_stats(act: np.ndarray) -> LayerStats:
+    """Mean, sparsity (share of exact zeros) and maximum per filter of ``(N, C, L)`` activations."""
     per_filter = np.moveaxis(np.asarray(act, dtype=np.float64), 1, 0).reshape(act.shape[1], -1)
     finite = np.all(np.isfinite(per_filter), axis=1)
-    sparsity = np.where(finite, np.mean(per_filter <= epsilon, axis=1), np.nan)
+    sparsity = np.where(finite, np.mean(per_filter == 0.0, axis=1), np.nan)
     return LayerStats(per_filter.mean(axis=1), sparsity, per_filter.max(axis=1))
 
 
@@ -168,14 +174,13 @@ class ActivationStats:
 
     layer1: LayerStats
     layer2: LayerStats
-    epsilon: float
 
 
 @cached
 def activation_stats(study: Study) -> ActivationStats:
-    """A6: mean, sparsity (share ≤ 1e-6) and max per filter over the evaluation set."""
+    """A6: mean, sparsity (share of exact zeros) and max per filter over the evaluation set."""
     capture = study.capture
-    return ActivationStats(layer_stats(capture.act1), layer_stats(capture.act2), EPSILON)
+    return ActivationStats(layer_stats(capture.act1), layer_stats(capture.act2))
 
 
 def activation_stats_csv(stats: ActivationStats) -> str:
@@ -188,6 +193,46 @@ def activation_stats_csv(stats: ActivationStats) -> str:
     return out.getvalue()
 
 
+def effective_sample_size(values: np.ndarray, positions: np.ndarray, bandwidth: int) -> np.ndarray:
+    """Effective number of independent observations behind the mean of a time-indexed series, per column.
+
+    Newey–West (Bartlett) estimate (Newey & West, Econometrica 55:703, 1987): with ``y`` the centred values,
+    ``n_eff = n · Σ y_i² / Σ_ij w(|p_i − p_j|) y_i y_j`` and ``w(k) = max(0, 1 − k / bandwidth)``, so that the
+    standard error of the mean is ``s / √n_eff``. With ``bandwidth`` = the lookback L, ``w(k)`` is the share of
+    input steps two windows k steps apart have in common. The Bartlett weights keep the denominator positive;
+    ``n_eff`` is clipped to ``[1, n]`` (the mean is never worth more than n independent values, nor less than
+    one); a constant column gets ``n``.
+
+    Parameters
+    ----------
+    values : (n, C) float
+        One row per observation, in time order.
+    positions : (n,) int
+        Strictly increasing time index of each row, in steps (rows missing from the series are simply absent).
+    bandwidth : int
+        Lags ``≥ bandwidth`` steps get no weight; 1 treats the rows as independent.
+
+    Returns
+    -------
+    (C,) float64
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[0]
+    if n < 2:
+        return np.full(values.shape[1], float(n))
+    centred = values - values.mean(axis=0)
+    spread = np.asarray(positions, dtype=np.int64) - int(positions[0])
+    length = int(spread[-1]) + 1
+    dense = np.zeros((length + bandwidth, values.shape[1]))
+    dense[spread] = centred
+    variance = np.sum(centred**2, axis=0)
+    weighted = variance.copy()
+    for lag in range(1, bandwidth):
+        weighted += 2.0 * (1.0 - lag / bandwidth) * np.sum(dense[:length] * dense[lag : length + lag], axis=0)
+    ratio = np.divide(variance, weighted, out=np.ones_like(variance), where=weighted > 0)
+    return np.clip(n * ratio, 1.0, n)
+
+
 @dataclass(frozen=True)
 class RegimeMeans:
     """Mean activation per filter within each CO2 regime, for one conv block.
@@ -197,7 +242,10 @@ class RegimeMeans:
     means : (3, C) float64
         Mean over the regime's windows of each window's mean activation (over steps); NaN for an empty regime.
     standard_errors : (3, C) float64
-        Standard error of those means (sample std / √n); NaN below 2 windows.
+        Standard error of those means, ``s / √n_eff`` (sample std over the regime's windows, effective sample
+        size of :func:`effective_sample_size`); NaN below 2 windows.
+    effective_counts : (3, C) float64
+        ``n_eff`` per regime and filter (1 … the regime's window count); NaN for an empty regime.
     counts : (3,) int
         Windows per regime (Low, Medium, High).
     high_minus_low : (C,) float64
@@ -209,44 +257,87 @@ class RegimeMeans:
 
     means: np.ndarray
     standard_errors: np.ndarray
+    effective_counts: np.ndarray
     counts: np.ndarray
     high_minus_low: np.ndarray
     specialists: np.ndarray
 
 
-def regime_means(act: np.ndarray, regimes: np.ndarray, top: int = TOP_SPECIALISTS) -> RegimeMeans:
-    """A7 for one block: per-regime mean and standard error of ``(N, C, L)`` activations."""
+def regime_means(
+    act: np.ndarray, regimes: np.ndarray, positions: np.ndarray, bandwidth: int, top: int = TOP_SPECIALISTS
+) -> RegimeMeans:
+    """A7 for one block: per-regime mean and standard error of ``(N, C, L)`` activations.
+
+    Parameters
+    ----------
+    act : (N, C, L) float
+        Activations of N windows in time order.
+    regimes : (N,) int
+        Regime of each window's target at t + H.
+    positions : (N,) int
+        Strictly increasing time index of each window, in steps.
+    bandwidth : int
+        Dependence range for the standard errors (:func:`effective_sample_size`): the lookback, in steps.
+    top : int
+        How many High specialists to name.
+    """
     window_means = np.asarray(act, dtype=np.float64).mean(axis=2)
     n_regimes, n_filters = len(REGIME_NAMES), window_means.shape[1]
     means = np.full((n_regimes, n_filters), np.nan)
     errors = np.full((n_regimes, n_filters), np.nan)
+    effective = np.full((n_regimes, n_filters), np.nan)
     counts = np.zeros(n_regimes, dtype=np.int64)
     for r in range(n_regimes):
-        rows = window_means[regimes == r]
-        counts[r] = rows.shape[0]
+        members = np.flatnonzero(regimes == r)
+        rows = window_means[members]
+        counts[r] = members.size
         if counts[r]:
             means[r] = rows.mean(axis=0)
+            effective[r] = effective_sample_size(rows, positions[members], bandwidth)
         if counts[r] > 1:
-            errors[r] = rows.std(axis=0, ddof=1) / np.sqrt(counts[r])
+            errors[r] = rows.std(axis=0, ddof=1) / np.sqrt(effective[r])
     difference = means[HIGH] - means[LOW]
     if counts[HIGH] and counts[LOW]:
         specialists = np.argsort(-difference, kind="stable")[:top]
     else:
         specialists = np.zeros(0, dtype=np.int64)
-    return RegimeMeans(means, errors, counts, difference, specialists)
+    return RegimeMeans(means, errors, effective, counts, difference, specialists)
 
 
 @dataclass(frozen=True)
 class RegimeActivation:
-    """A7: per-regime mean activation of both conv blocks."""
+    """A7: per-regime mean activation of both conv blocks.
+
+    ``bandwidth`` is the dependence range of the standard errors, in steps (the lookback).
+    """
 
     layer1: RegimeMeans
     layer2: RegimeMeans
+    bandwidth: int
+
+
+def window_positions(t_target: np.ndarray, resolution: pd.Timedelta) -> np.ndarray:
+    """``(N,)`` int: each window's time index in steps of ``resolution``, from its target time (0 = first)."""
+    t = np.asarray(t_target, dtype="datetime64[ns]")
+    if t.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.round((t - t[0]) / resolution.to_timedelta64()).astype(np.int64)
 
 
 @cached
 def activation_by_regime(study: Study) -> RegimeActivation:
-    """A7: mean activation per filter in the Low, Medium and High CO2 regimes, and the High specialists."""
-    regimes = study.dataset.test_regimes
+    """A7: mean activation per filter in the Low, Medium and High CO2 regimes, and the High specialists.
+
+    Consecutive windows share all but one input step, so their activations are far from independent; the
+    standard errors use the Newey–West effective sample size with the lookback as bandwidth.
+    """
+    dataset = study.dataset
+    regimes = dataset.test_regimes
+    positions = window_positions(dataset.test.t_target, dataset.resolution)
+    bandwidth = int(dataset.lookback_steps)
     capture = study.capture
-    return RegimeActivation(regime_means(capture.act1, regimes), regime_means(capture.act2, regimes))
+    return RegimeActivation(
+        regime_means(capture.act1, regimes, positions, bandwidth),
+        regime_means(capture.act2, regimes, positions, bandwidth),
+        bandwidth,
+    )

@@ -16,6 +16,10 @@ from scipy import stats
 from interp.config import REGIME_NAMES
 from interp.study import Study, cached
 
+CONSTANT_TRUTH_RTOL = 1e-9
+"""R² is NaN for a truth column whose standard deviation is ≤ 1e-9 × the column's largest |truth| or |prediction|
+(float64 rounding is ~1e-16 relative; a real CO2 series varies by far more than 1e-9 of its level)."""
+
 REGIME_BOUND_TOLERANCE_PPM = 0.01
 """E7: a window's regime may disagree with its target only this close to a bound (float32 round trip)."""
 
@@ -29,7 +33,8 @@ class QualityMetrics:
     rmse_ppm, mae_ppm : (H,) float64
         Root-mean-square and mean absolute error per horizon step over the N evaluation windows, ppm.
     r2 : (H,) float64
-        Coefficient of determination ``1 - SS_res / SS_tot`` per step (NaN where the target is constant).
+        Coefficient of determination ``1 - SS_res / SS_tot`` per step (NaN where the target is constant, see
+        :func:`regression_metrics`).
     n_windows : int
         N.
     """
@@ -82,17 +87,28 @@ class QualityMetrics:
 
 
 def regression_metrics(truth: np.ndarray, pred: np.ndarray) -> QualityMetrics:
-    """RMSE, MAE and R² per column of ``(N, H)`` targets and predictions (same units, ppm here)."""
+    """RMSE, MAE and R² per column of ``(N, H)`` targets and predictions (same units, ppm here).
+
+    R² is computed in float64 on values divided by the column's largest ``|truth|`` or ``|prediction|``, so no
+    square under- or overflows. It is NaN where the truth is constant — its standard deviation is at most
+    :data:`CONSTANT_TRUTH_RTOL` of that scale, where SS_tot is rounding noise and ``SS_res / SS_tot`` would be
+    meaningless or overflow — and where a value is not finite; it is never ±inf.
+    """
     truth = np.asarray(truth, dtype=np.float64)
-    err = np.asarray(pred, dtype=np.float64) - truth
-    ss_res = (err**2).sum(axis=0)
-    ss_tot = ((truth - truth.mean(axis=0)) ** 2).sum(axis=0)
-    r2 = np.full(ss_tot.shape, np.nan)
-    np.divide(ss_res, ss_tot, out=r2, where=(np.ptp(truth, axis=0) > 0) & (ss_tot > 0))
+    pred = np.asarray(pred, dtype=np.float64)
+    err = pred - truth
+    scale = np.maximum(np.max(np.abs(truth), axis=0), np.max(np.abs(pred), axis=0))
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    unit_truth, unit_err = truth / scale, err / scale
+    ss_res = (unit_err**2).sum(axis=0)
+    ss_tot = ((unit_truth - unit_truth.mean(axis=0)) ** 2).sum(axis=0)
+    varying = np.isfinite(ss_res) & np.isfinite(ss_tot) & (ss_tot > truth.shape[0] * CONSTANT_TRUTH_RTOL**2)
+    ratio = np.full(ss_tot.shape, np.nan)
+    np.divide(ss_res, ss_tot, out=ratio, where=varying)
     return QualityMetrics(
         rmse_ppm=np.sqrt((err**2).mean(axis=0)),
         mae_ppm=np.abs(err).mean(axis=0),
-        r2=1.0 - r2,
+        r2=1.0 - ratio,
         n_windows=truth.shape[0],
     )
 

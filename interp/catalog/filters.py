@@ -28,14 +28,14 @@ RESOLUTION = 1e-6
 
 
 def dormant_filters(study: Study) -> Verdict:
-    """A2 (sanity): fewer than half of the layer-1 filters are dormant."""
+    """A2 (sanity): fewer than half of the layer-1 filters are dormant (exact 0 on ≥ 99 % of positions)."""
     result = filters.layer1_filter_norms(study)
     count, total = int(np.sum(result.dormant)), result.dormant.size
     return Verdict(
         count / total,
         "<",
         MAX_DORMANT_SHARE,
-        "share of dormant layer-1 filters",
+        f"share of layer-1 filters that are exactly 0 on ≥ {filters.DORMANT_ZERO_SHARE:.0%} of positions",
         context=f"{count} of {total} dormant: {np.flatnonzero(result.dormant).tolist()[:12]}",
         fix="Check the training run (learning rate, weight decay) or the checkpoint for dead filters.",
     )
@@ -77,7 +77,11 @@ def finite_statistics(study: Study) -> Verdict:
 
 
 def responds_to_co2_level(study: Study) -> Verdict:
-    """A7 (sanity): some filter's mean activation differs between the High and Low regimes beyond its error."""
+    """A7 (sanity): some filter's mean activation differs between the High and Low regimes beyond its error.
+
+    The error is the standard error of High − Low with the Newey–West effective sample size of each regime
+    (overlapping windows are not independent; see :func:`interp.analyses.activations.effective_sample_size`).
+    """
     result = activations.activation_by_regime(study)
     counts = result.layer1.counts
     if counts[activations.HIGH] < 2 or counts[activations.LOW] < 2:
@@ -100,7 +104,9 @@ def responds_to_co2_level(study: Study) -> Verdict:
         best,
         ">",
         1.0,
-        "largest |High − Low| mean activation / its standard error, over the filters",
+        "largest |High − Low| mean activation / its standard error (effective sample size), over the filters",
+        context=f"regime of each window's target at t + H; {int(counts[activations.LOW])} Low and "
+        f"{int(counts[activations.HIGH])} High windows, overlapping over a {result.bandwidth}-step lookback",
         fix="The conv blocks do not respond to the CO2 level: check the checkpoint.",
     )
 
@@ -127,13 +133,22 @@ def receptive_field_matches(study: Study) -> Verdict:
     )
 
 
+def _change_metrics(change: filters.ChangeFromInit) -> dict[str, Any]:
+    """``change_from_init``: correlation and relative change, or None with the reason beside it."""
+    if change.available:
+        return {
+            "change_from_init": {"correlation": change.correlation, "relative_change": change.relative_change}
+        }
+    return {"change_from_init": None, "change_from_init_unknown": change.reason}
+
+
 def _a1_metrics(study: Study) -> Mapping[str, Any]:
     bank = filters.layer1_filter_bank(study)
     return to_jsonable(
         {
-            "shape": list(bank.weights.shape),
             "max_abs_weight": bank.limit,
             "feature_weight_norms": dict(zip(bank.feature_names, bank.feature_norms, strict=True)),
+            **_change_metrics(bank.change),
         }
     )
 
@@ -143,8 +158,7 @@ def _a2_metrics(study: Study) -> Mapping[str, Any]:
     return to_jsonable(
         {
             "norms": result.norms,
-            "dormant_threshold": result.threshold,
-            "dormant_fraction_of_largest": filters.DORMANT_FRACTION,
+            "zero_share": result.zero_share,
             "dormant_count": int(np.sum(result.dormant)),
             "dormant_filters": np.flatnonzero(result.dormant),
         }
@@ -156,10 +170,10 @@ def _a3_metrics(study: Study) -> Mapping[str, Any]:
     norms = summary.norms
     return to_jsonable(
         {
-            "shape": list(summary.shape),
             "filter_norms": np.sqrt(np.sum(norms**2, axis=1)),
             "input_channel_norms": np.sqrt(np.sum(norms**2, axis=0)),
             "max_kernel_norm": float(np.max(norms)),
+            **_change_metrics(summary.change),
         }
     )
 
@@ -173,7 +187,7 @@ def _map_metrics(result: activations.ActivationMap) -> Mapping[str, Any]:
             "regime": REGIME_NAMES[window.regime],
             "fallback_no_high_window": window.fallback,
             "filter_means": result.activations.mean(axis=1),
-            "zero_fraction": float(np.mean(result.activations <= activations.EPSILON)),
+            "zero_fraction": float(np.mean(result.activations == 0.0)),
             "max_activation": float(np.max(result.activations)),
         }
     )
@@ -184,16 +198,13 @@ def _stats_metrics(study: Study) -> Mapping[str, Any]:
     layers = {"layer1": stats.layer1, "layer2": stats.layer2}
     return to_jsonable(
         {
-            "epsilon": stats.epsilon,
-            **{
-                layer: {
-                    "mean": v.mean,
-                    "sparsity": v.sparsity,
-                    "max": v.max,
-                    "mean_sparsity": float(np.mean(v.sparsity)),
-                }
-                for layer, v in layers.items()
-            },
+            layer: {
+                "mean": v.mean,
+                "sparsity": v.sparsity,
+                "max": v.max,
+                "mean_sparsity": float(np.mean(v.sparsity)),
+            }
+            for layer, v in layers.items()
         }
     )
 
@@ -207,6 +218,9 @@ def _regime_metrics(study: Study) -> Mapping[str, Any]:
             **{
                 layer: {
                     "means": dict(zip(REGIME_NAMES, block.means, strict=True)),
+                    "median_effective_windows": dict(
+                        zip(REGIME_NAMES, np.median(block.effective_counts, axis=1), strict=True)
+                    ),
                     "high_specialists": block.specialists,
                     "largest_high_minus_low": block.high_minus_low[block.specialists[0]]
                     if block.specialists.size
@@ -247,7 +261,7 @@ ITEMS: tuple[Item, ...] = (
         "A2",
         "layer1_filter_norms",
         FOLDER,
-        "Layer-1 filter L2 norms and dormant filters",
+        "Layer-1 filter L2 norms (BatchNorm folded) and dormant filters",
         draw=lambda s: filter_plots.layer1_filter_norms(filters.layer1_filter_norms(s)),
         metrics=_a2_metrics,
         invariants=(
@@ -281,7 +295,7 @@ ITEMS: tuple[Item, ...] = (
         "A4",
         "layer1_activation_heatmap",
         FOLDER,
-        "Layer-1 activations of a representative window",
+        "Layer-1 activations of a typical High-CO2 window",
         draw=lambda s: activation_plots.activation_heatmap(activations.layer1_activation_heatmap(s), "A4"),
         metrics=lambda s: _map_metrics(activations.layer1_activation_heatmap(s)),
         invariants=(
@@ -297,7 +311,7 @@ ITEMS: tuple[Item, ...] = (
         "A5",
         "layer2_activation_heatmap",
         FOLDER,
-        "Layer-2 activations of a representative window",
+        "Layer-2 activations of a typical High-CO2 window",
         draw=lambda s: activation_plots.activation_heatmap(activations.layer2_activation_heatmap(s), "A5"),
         metrics=lambda s: _map_metrics(activations.layer2_activation_heatmap(s)),
     ),

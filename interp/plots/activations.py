@@ -21,9 +21,12 @@ from interp.plots.style import REGIME_COLOURS, new_figure
 TABLE_ROWS = 32
 """A6 draws the statistics as side-by-side tables of 32 filters each."""
 
+TIME_LABEL = "time relative to the last input step (h)"
+"""The one wording of a window-time axis in Section A (0 = last input step, negative = earlier)."""
+
 
 def activation_heatmap(result: ActivationMap, plan_id: str) -> Figure:
-    """A4/A5: ``(C × L)`` activation map of the representative window under its CO2 input trace."""
+    """A4/A5: ``(C × L)`` activation map of a typical High-CO2 window under its CO2 input trace."""
     filters, steps = result.activations.shape
     fig = new_figure(8.0, 7.0 if filters > 32 else 5.5)
     trace = fig.add_axes((0.1, 0.78, 0.76, 0.13))
@@ -41,7 +44,7 @@ def activation_heatmap(result: ActivationMap, plan_id: str) -> Figure:
     )
     ax.set_yticks(np.arange(0, filters, 2 if filters <= 32 else 4))
     ax.set_ylabel(f"{result.layer} filter")
-    ax.set_xlabel("hours before the last input step")
+    ax.set_xlabel(TIME_LABEL)
     trace.plot(result.hours, result.co2_ppm, color="black", linewidth=1.0, marker=".", markersize=3)
     trace.set_xlim(extent[0], extent[1])
     trace.set_ylabel("CO2 (ppm)")
@@ -51,8 +54,8 @@ def activation_heatmap(result: ActivationMap, plan_id: str) -> Figure:
     window = result.window
     fig.suptitle(
         f"{plan_id} {result.layer.capitalize()} activations, window {window.index} "
-        f"(target {window.target_ppm:.0f} ppm, {REGIME_NAMES[window.regime]})\n"
-        f"rule: {window.rule}",
+        f"(target at t + H: {window.target_ppm:.0f} ppm, {REGIME_NAMES[window.regime]})\n"
+        f"window shown: {window.rule}",
         fontsize=9,
     )
     return fig
@@ -81,7 +84,7 @@ def _stats_table(ax: Axes, stats: LayerStats, first: int, count: int, title: str
 
 
 def activation_stats_table(result: ActivationStats) -> Figure:
-    """A6: mean, sparsity (% ≤ ε) and max activation per filter, as tables (layer 1, then layer 2)."""
+    """A6: mean, sparsity (% exact zeros) and max activation per filter, as tables (layer 1, then layer 2)."""
     panels = [("layer 1", result.layer1, first) for first in range(0, result.layer1.mean.size, TABLE_ROWS)]
     panels += [("layer 2", result.layer2, first) for first in range(0, result.layer2.mean.size, TABLE_ROWS)]
     fig = new_figure(10.0, 7.0)
@@ -90,8 +93,8 @@ def activation_stats_table(result: ActivationStats) -> Figure:
         ax = fig.add_axes((0.01 + i * width, 0.02, width, 0.91))
         _stats_table(ax, stats, first, TABLE_ROWS, layer)
     fig.suptitle(
-        f"A6 Activation statistics per filter (post BN + ReLU, evaluation set); "
-        f"sp % = share of activations ≤ {result.epsilon:g}"
+        "A6 Activation statistics per filter (post BN + ReLU, evaluation set); "
+        "sp % = share of activations exactly 0"
     )
     return fig
 
@@ -101,13 +104,13 @@ def _regime_panels(top: Axes, bottom: Axes, block: RegimeMeans, layer: str) -> N
     for r, name in enumerate(REGIME_NAMES):
         if block.counts[r]:
             top.plot(
-                filters,
+                filters + (r - 1) * 0.22,
                 block.means[r],
                 color=REGIME_COLOURS[r],
                 marker="o",
-                markersize=2.5,
-                linewidth=0.8,
-                label=f"{name} (n={int(block.counts[r])})",
+                markersize=3.0,
+                linestyle="none",
+                label=f"{name} ({int(block.counts[r])} windows)",
             )
     top.set_xlim(-0.7, filters.size - 0.3)
     top.set_ylabel("mean activation")
@@ -136,22 +139,28 @@ def _regime_panels(top: Axes, bottom: Axes, block: RegimeMeans, layer: str) -> N
         )
     bottom.set_xlim(-0.7, filters.size - 0.3)
     bottom.set_xlabel(f"{layer} filter")
-    bottom.set_ylabel("High − Low (± SE)")
+    bottom.set_ylabel("High − Low (± SE, n_eff)")
     named = ", ".join(str(int(i)) for i in block.specialists) or "none (a regime is empty)"
     bottom.set_title(f"High-CO2 specialists: {named}", y=1.0)
 
 
 def activation_by_regime(result: RegimeActivation) -> Figure:
     """A7: per-filter mean activation by CO2 regime and the High − Low difference, both layers."""
-    fig = new_figure(10.0, 6.5)
+    fig = new_figure(10.0, 6.8)
     grid = fig.add_gridspec(
-        2, 2, width_ratios=(1, 2), left=0.07, right=0.98, bottom=0.08, top=0.86, hspace=0.3, wspace=0.18
+        2, 2, width_ratios=(1, 2), left=0.07, right=0.98, bottom=0.08, top=0.83, hspace=0.3, wspace=0.18
     )
     for column, (block, layer) in enumerate(((result.layer1, "layer 1"), (result.layer2, "layer 2"))):
         _regime_panels(fig.add_subplot(grid[0, column]), fig.add_subplot(grid[1, column]), block, layer)
     handles, labels = fig.axes[0].get_legend_handles_labels()
     fig.legend(
-        handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 0.955), frameon=False
+        handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 0.915), frameon=False
     )
-    fig.suptitle("A7 Filter activation by CO2 regime (mean over windows and steps; red: largest High − Low)")
+    fig.suptitle(
+        "A7 Filter activation by CO2 regime of the target at t + H (mean over windows and steps)\n"
+        f"± SE with the effective number of windows (inputs overlap over {result.bandwidth} steps); "
+        "red: largest High − Low",
+        fontsize=10,
+        y=0.99,
+    )
     return fig

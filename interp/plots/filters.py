@@ -1,4 +1,4 @@
-"""Plots A1–A3: the conv filters' weights (pure functions: result → Figure)."""
+"""Plots A1–A3: the conv filters' weights and how often layer 1 fires (pure functions: result → Figure)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,23 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from interp.analyses.filters import DORMANT_FRACTION, FilterBank, FilterNorms, Layer2Summary
+from interp.analyses.filters import DORMANT_ZERO_SHARE, ChangeFromInit, FilterBank, FilterNorms, Layer2Summary
 from interp.plots.style import DIVERGING, new_figure
 
 BANK_COLUMNS = 8
 """A1 lays the 32 filters out in rows of 8."""
+
+ACTIVE, DORMANT = "#3b6ea5", "#bbbbbb"
+
+
+def change_line(layer: str, change: ChangeFromInit) -> str:
+    """One line on how far training moved ``layer``'s weights from their initialisation."""
+    if not change.available:
+        return f"change of {layer} from its initialisation unknown: {change.reason}"
+    return (
+        f"{layer} vs its initialisation: correlation {change.correlation:.3f}, "
+        f"‖w − w₀‖ / ‖w₀‖ = {change.relative_change:.3f}"
+    )
 
 
 def _mosaic(weights: np.ndarray, columns: int) -> np.ndarray:
@@ -31,7 +43,7 @@ def layer1_filter_bank(result: FilterBank) -> Figure:
     count, features, taps = result.weights.shape
     rows = -(-count // BANK_COLUMNS)
     fig = new_figure(10.0, 8.0)
-    ax = fig.add_axes((0.16, 0.05, 0.74, 0.88))
+    ax = fig.add_axes((0.16, 0.05, 0.74, 0.85))
     image = ax.imshow(
         _mosaic(result.weights, BANK_COLUMNS),
         cmap=DIVERGING,
@@ -54,39 +66,58 @@ def layer1_filter_bank(result: FilterBank) -> Figure:
     ax.set_xlabel(f"each tile: {features} features (rows) × {taps} kernel taps (columns, oldest step left)")
     colour_axes = fig.add_axes((0.92, 0.25, 0.015, 0.5))
     fig.colorbar(image, cax=colour_axes, label="weight (model units)")
-    fig.suptitle(f"A1 Layer-1 filter bank: {count} filters × {features} features × {taps} taps")
+    fig.suptitle(
+        f"A1 Layer-1 filter bank: {count} filters × {features} features × {taps} taps\n"
+        f"{change_line('conv1', result.change)}",
+        fontsize=10,
+    )
     return fig
 
 
 def layer1_filter_norms(result: FilterNorms) -> Figure:
-    """A2: bar chart of layer-1 filter L2 norms; dormant filters (below the threshold line) hatched grey."""
-    fig = new_figure(8.0, 4.0)
-    ax = fig.add_axes((0.08, 0.13, 0.9, 0.77))
+    """A2: bar charts of the layer-1 filters' BN-folded L2 norms and of their share of exact-zero outputs.
+
+    Dormant filters (zero on at least :data:`DORMANT_ZERO_SHARE` of positions) are hatched grey in both panels.
+    """
+    fig = new_figure(8.0, 5.5)
+    top = fig.add_axes((0.09, 0.55, 0.89, 0.33))
+    bottom = fig.add_axes((0.09, 0.1, 0.89, 0.33))
     index = np.arange(result.norms.size)
-    colours = np.where(result.dormant, "#bbbbbb", "#3b6ea5")
-    bars = ax.bar(index, result.norms, color=colours, edgecolor="black", linewidth=0.4)
-    for bar, dormant in zip(bars, result.dormant, strict=True):
-        if dormant:
-            bar.set_hatch("///")
-    ax.axhline(result.threshold, color="#d7191c", linestyle="--", linewidth=1.0)
-    ax.set_xticks(index, [str(i) for i in index], fontsize=6)
-    ax.set_xlim(-0.7, result.norms.size - 0.3)
-    ax.set_ylim(0, max(float(np.max(result.norms)) * 1.25, result.threshold * 2, 1e-12))
-    ax.set_xlabel("layer-1 filter")
-    ax.set_ylabel("L2 norm of weights (model units)")
-    handles = [
-        Patch(facecolor="#3b6ea5", edgecolor="black", label="active"),
-        Patch(facecolor="#bbbbbb", edgecolor="black", hatch="///", label="dormant"),
-        Patch(
-            facecolor="none",
-            edgecolor="#d7191c",
-            linestyle="--",
-            label=f"threshold: {DORMANT_FRACTION:.0%} of the largest norm",
-        ),
-    ]
-    ax.legend(handles=handles, loc="upper right")
+    colours = np.where(result.dormant, DORMANT, ACTIVE)
+    for ax, values in ((top, result.norms), (bottom, 100.0 * result.zero_share)):
+        bars = ax.bar(index, np.nan_to_num(values), color=colours, edgecolor="black", linewidth=0.4)
+        for bar, dormant in zip(bars, result.dormant, strict=True):
+            if dormant:
+                bar.set_hatch("///")
+        ax.set_xticks(index, [str(i) for i in index], fontsize=7)
+        ax.set_xlim(-0.7, result.norms.size - 0.3)
+    top.set_ylim(0, max(float(np.max(result.norms, initial=0.0)) * 1.3, 1e-12))
+    top.set_ylabel("L2 norm of w·γ/√(var+ε)" if result.bn_folded else "L2 norm of raw w (no BN)")
+    top.set_title(
+        "filter norm with the following BatchNorm folded in"
+        if result.bn_folded
+        else "filter norm (no BatchNorm follows conv1: raw weights)",
+        y=1.0,
+    )
+    top.legend(
+        handles=[
+            Patch(facecolor=ACTIVE, edgecolor="black", label="active"),
+            Patch(facecolor=DORMANT, edgecolor="black", hatch="///", label="dormant"),
+        ],
+        loc="upper right",
+        ncol=2,
+    )
+    bottom.axhline(100.0 * DORMANT_ZERO_SHARE, color="#d7191c", linestyle="--", linewidth=1.0)
+    bottom.set_ylim(0, 105)
+    bottom.set_ylabel("outputs exactly 0 (%)")
+    bottom.set_xlabel("layer-1 filter")
+    bottom.set_title(
+        f"share of zero outputs (post BN + ReLU, all test windows and steps); dashed: "
+        f"dormant at ≥ {DORMANT_ZERO_SHARE:.0%}",
+        y=1.0,
+    )
     dormant = int(np.sum(result.dormant))
-    ax.set_title(f"A2 Layer-1 filter L2 norms ({dormant} of {result.norms.size} dormant)", y=1.0)
+    fig.suptitle(f"A2 Layer-1 filter norms and dormant filters ({dormant} of {result.norms.size} dormant)")
     return fig
 
 
@@ -109,6 +140,10 @@ def layer2_filter_summary(result: Layer2Summary) -> Figure:
     ax.set_ylabel("layer-2 filter")
     ax.set_xlabel("input channel (layer-1 filter)")
     colour_axes = fig.add_axes((0.87, 0.25, 0.02, 0.5))
-    fig.colorbar(image, cax=colour_axes, label=f"L2 norm over the {result.shape[2]} taps")
-    ax.set_title(f"A3 Layer-2 filter summary: {rows} × {columns} kernel norms", y=1.0)
+    fig.colorbar(image, cax=colour_axes, label=f"L2 norm over the {result.taps} taps")
+    ax.set_title(
+        f"A3 Layer-2 filter summary: {rows} × {columns} kernel norms\n{change_line('conv2', result.change)}",
+        y=1.0,
+        fontsize=9,
+    )
     return fig

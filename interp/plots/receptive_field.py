@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from interp.analyses.receptive_field import ReceptiveField
+from interp.plots.activations import TIME_LABEL
 from interp.plots.style import new_figure
 
 UNIT_LABELS = {"conv1": "conv1 unit", "conv2": "conv2 unit", "pool": "pooled unit"}
@@ -69,7 +70,7 @@ def receptive_field_diagram(result: ReceptiveField) -> Figure:
     ax.set_yticks(np.arange(rows + 1), labels)
     ticks = np.arange(steps - 1, -1, -2)[::-1]
     ax.set_xticks(ticks, [f"{(t - (steps - 1)) / result.steps_per_hour:g}" for t in ticks])
-    ax.set_xlabel("hours before the last input step")
+    ax.set_xlabel(TIME_LABEL)
     colour_axes = fig.add_axes((0.93, 0.14, 0.015, 0.72))
     fig.colorbar(image, cax=colour_axes, label="normalised mean |d unit / d input|")
     hours = result.analytic[1] / result.steps_per_hour
