@@ -1,13 +1,13 @@
-"""pytest wiring of the gate: options, the per-horizon studies, the three tiers, the verdict.
+"""pytest wiring of the gate: options, the per-horizon studies, the three tiers, the run's report, the verdict.
 
 Options (see README): ``--horizon 1|24`` (repeatable; default both), ``--checkpoint-dir``, ``--model``,
 ``--data``, ``--retrain``, ``--device``, ``--tsne``.
 
-Tiers (DESIGN §6): ``checks/test_gate.py`` holds one pytest item per health invariant
-(``test_invariant[h24-E5-skill-over-naive]``) and per drift measure (``test_drift[h24-B2-…]``); the figure and
-metrics checks of ``checks/test_<section>.py`` are the exact tier, which applies only when the model under test
-is the one in ``baselines/MANIFEST.json`` and skips with both hashes otherwise. The run ends with the gate's
-verdict: one line per failed invariant or drift.
+Tiers (DESIGN §6): ``checks/test_gate.py`` holds one item per health invariant (``test_invariant[h24-E5-…]``)
+and per drift measure (``test_drift[h24-B2-…]``); ``checks/test_exact.py`` compares every figure and metrics
+snapshot exactly (``test_figure[h24-B4]``), which applies only when the model under test is the one in
+``baselines/MANIFEST.json``. Every run writes one results tree with its report (``index.html``); the run ends with
+the gate's verdict and the report's path.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,28 +30,23 @@ import torch
 from interp import catalog
 from interp.config import HORIZONS_HOURS, StudyConfig
 from interp.errors import InterpError
-from interp.gate.drift import Calibration
-from interp.gate.manifest import Manifest
+from interp.gate.exact import baseline_image, case_id, write_diff
 from interp.gate.outcome import CheckOutcome, summary_line
+from interp.gate.run import GateRun
 from interp.hooks import ModelState
-from interp.metrics import to_jsonable
-from interp.plots.style import apply_style, draw_styled, figure_from_png
+from interp.plots.style import apply_style, figure_from_png
+from interp.report import accepted_path, copy_into, diff_path, new_staging, publish, record_item, write_report
+from interp.runrecord import ItemRecord, RunReport
 from interp.runtime import single_threaded
 from interp.study import Study
-from interp.suite import (
-    BASELINES,
-    Sources,
-    baseline_study,
-    checkpoint_name,
-    load_study,
-    train_checkpoints,
-    validate_horizons,
-)
+from interp.suite import BASELINES, Sources, train_checkpoints, validate_horizons
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
-CHECKS = ROOT / "checks"
 HORIZONS = pytest.StashKey[tuple[int, ...]]()
+RUN_TREE = pytest.StashKey[Path]()
+REPORT = pytest.StashKey["RunCollector"]()
+WORKER_TREE = "interp_run_tree"
 
 # One thread everywhere: results are byte-identical serially and under `pytest -n 2`.
 single_threaded()
@@ -95,7 +92,6 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[HORIZONS] = validate_horizons(config.getoption("--horizon"))
     except InterpError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.pluginmanager.register(GateVerdict(), "interp-gate-verdict")
     regenerating = [
         flag
         for flag, on in (
@@ -117,10 +113,25 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "xdist_group(name): run in one xdist worker (pytest-xdist --dist loadgroup)"
     )
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        config.stash[RUN_TREE] = Path(workerinput[WORKER_TREE])
+    else:
+        collector = RunCollector()
+        config.stash[REPORT] = collector
+        config.pluginmanager.register(collector, "interp-gate-report")
 
 
-def _case_ids(horizon: str, cases) -> list[str]:
-    return [f"{horizon}-{item.id}-{check.name}" for item, check in cases]
+def _exact_cases(horizons: tuple[int, ...], tsne: bool) -> tuple[list, list[str]]:
+    values, ids = [], []
+    for h in horizons:
+        for item in catalog.items(optional=tsne):
+            values.append((h, (f"h{h}", item)))
+            ids.append(case_id(f"h{h}", catalog.item_key(item)))
+    for item in catalog.cross_items():
+        values.append((None, ("cross", item)))
+        ids.append(case_id("cross", item.id))
+    return values, ids
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -134,16 +145,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             metafunc.parametrize(
                 ("horizon", fixture),
                 [(h, case) for h in horizons for case in cases],
-                ids=[i for h in horizons for i in _case_ids(f"h{h}", cases)],
+                ids=[f"h{h}-{item.id}-{check.name}" for h in horizons for item, check in cases],
                 scope="session",
             )
             return
+    if "exact_case" in metafunc.fixturenames:
+        values, ids = _exact_cases(horizons, metafunc.config.getoption("--tsne"))
+        metafunc.parametrize(("horizon", "exact_case"), values, ids=ids, scope="session")
+        return
     if "cross_invariant_case" in metafunc.fixturenames:
         cases = [(item, check) for item in catalog.cross_items() for check in item.invariants]
-        metafunc.parametrize("cross_invariant_case", cases, ids=_case_ids("cross", cases))
+        metafunc.parametrize(
+            "cross_invariant_case", cases, ids=[f"cross-{item.id}-{check.name}" for item, check in cases]
+        )
         return
-    in_checks = CHECKS in Path(metafunc.definition.path).parents
-    if in_checks and "horizon" in metafunc.fixturenames:
+    if "horizon" in metafunc.fixturenames:
         metafunc.parametrize("horizon", horizons, ids=[f"h{h}" for h in horizons], scope="session")
 
 
@@ -158,77 +174,67 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 )
             )
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "horizon" in callspec.params:
-            item.add_marker(pytest.mark.xdist_group(f"h{callspec.params['horizon']}"))
-        elif "studies" in getattr(item, "fixturenames", ()):
+        hours = callspec.params.get("horizon") if callspec is not None else None
+        if hours is not None:
+            item.add_marker(pytest.mark.xdist_group(f"h{hours}"))
+        elif {"studies", "exact_case", "cross_invariant_case"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("cross"))
 
 
-class SuiteContext:
-    """Studies of this session, loaded once per horizon (per worker under xdist), and their baselines."""
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The controller makes this run's staging tree before any worker starts."""
+    if REPORT in session.config.stash:
+        session.config.stash[RUN_TREE] = new_staging(RESULTS)
 
-    def __init__(self, sources: Sources, horizons: tuple[int, ...], baselines: Path) -> None:
-        self.sources = sources
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist: tell each worker where this run's tree is."""
+    node.workerinput[WORKER_TREE] = str(node.config.stash[RUN_TREE])
+
+
+class SuiteContext:
+    """The session's :class:`~interp.gate.run.GateRun` (studies loaded once per horizon and worker), plus what
+    the hygiene checks need."""
+
+    def __init__(self, gate: GateRun, horizons: tuple[int, ...]) -> None:
+        self.gate = gate
         self.horizons = horizons
-        self.baselines = baselines
-        self._studies: dict[int, Study] = {}
-        self._baseline_studies: dict[int, Study | None] = {}
         self._loaded: dict[str, ModelState] = {}
-        self._calibration: Calibration | None = None
-        self._exact: dict[int, str | None] = {}
+
+    @property
+    def sources(self) -> Sources:
+        return self.gate.sources
 
     def study(self, horizon: int) -> Study:
-        if horizon not in self._studies:
-            try:
-                study = load_study(self.sources, horizon)
-            except InterpError as exc:
-                pytest.exit(f"interp: {exc}", returncode=4)
-            self._loaded[study.tag] = ModelState.of(study.model)
-            self._studies[horizon] = study
-        return self._studies[horizon]
+        try:
+            study = self.gate.study(horizon)
+        except InterpError as exc:
+            pytest.exit(f"interp: {exc}", returncode=4)
+        self._loaded.setdefault(study.tag, ModelState.of(study.model))
+        return study
+
+    def studies_for(self, tag: str) -> tuple[Study, ...]:
+        """The studies an item of ``tag`` takes (``h24``: one; ``cross``: both, or a skip naming why not)."""
+        if tag != "cross":
+            return (self.study(int(tag[1:])),)
+        if set(self.horizons) != set(HORIZONS_HOURS):
+            pytest.skip(
+                f"cross-horizon check needs both horizons; only {', '.join(f'{h} h' for h in self.horizons)} "
+                f"selected (drop --horizon to run it)"
+            )
+        return tuple(self.study(h) for h in HORIZONS_HOURS)
 
     def loaded_state(self, tag: str) -> ModelState:
         """The model's state when its study was loaded (the hygiene check compares against it)."""
         return self._loaded[tag]
 
     def baseline(self, horizon: int) -> Study | None:
-        """The accepted baseline studied on this horizon's windows; None when the model under test is it."""
-        if horizon not in self._baseline_studies:
-            try:
-                self._baseline_studies[horizon] = baseline_study(
-                    self.study(horizon), self.baselines / "checkpoints", self.sources
-                )
-            except InterpError as exc:
-                pytest.fail(f"drift against the accepted baseline cannot be measured: {exc}", pytrace=False)
-        return self._baseline_studies[horizon]
-
-    @property
-    def calibration(self) -> Calibration | None:
-        if self._calibration is None:
-            self._calibration = Calibration.read(self.baselines)
-        return self._calibration
-
-    def exact_reason(self, *horizons: int) -> str | None:
-        """Why the exact tier does not apply to these horizons' models (None: it applies)."""
-        for horizon in horizons:
-            if horizon not in self._exact:
-                self._exact[horizon] = self._exact_reason(horizon)
-            if self._exact[horizon] is not None:
-                return self._exact[horizon]
-        return None
-
-    def _exact_reason(self, horizon: int) -> str | None:
-        manifest = Manifest.read(self.baselines)
-        if manifest is None:
-            return f"exact tier skipped: no {self.baselines / 'MANIFEST.json'}; accept a baseline with `make accept`"
-        study = self.study(horizon)
-        checkpoint = self.sources.checkpoint_path(horizon)
-        comparison = checkpoint.with_name(checkpoint_name("lstm", horizon))
-        files = {
-            checkpoint_name("cnn_lstm", horizon): checkpoint,
-            checkpoint_name("lstm", horizon): comparison if comparison.is_file() else None,
-        }
-        return manifest.exact_tier_reason(study.tag, files, study.dataset.fingerprint)
+        try:
+            return self.gate.baseline(horizon)
+        except InterpError as exc:
+            pytest.fail(f"drift against the accepted baseline cannot be measured: {exc}", pytrace=False)
 
     def broken(self, mutate: Callable[[torch.nn.Module], torch.nn.Module], horizon: int | None) -> Study:
         if horizon is None:
@@ -265,7 +271,13 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         study=StudyConfig(tsne=opt("--tsne")),
         **({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {}),
     )
-    return SuiteContext(sources, horizons, BASELINES)
+    return SuiteContext(GateRun(sources, BASELINES), horizons)
+
+
+@pytest.fixture(scope="session")
+def run_tree(request: pytest.FixtureRequest) -> Path:
+    """This run's staging results tree (published as ``results/cnn_lstm_interpretability`` at the end)."""
+    return request.config.stash[RUN_TREE]
 
 
 @pytest.fixture(scope="session")
@@ -275,15 +287,9 @@ def study(suite: SuiteContext, horizon: int) -> Study:
 
 
 @pytest.fixture(scope="session")
-def studies(request: pytest.FixtureRequest, suite: SuiteContext) -> dict[int, Study]:
+def studies(suite: SuiteContext) -> dict[int, Study]:
     """Both horizons' studies, for the cross-horizon checks E8–E10."""
-    selected = request.config.stash[HORIZONS]
-    if set(selected) != set(HORIZONS_HOURS):
-        pytest.skip(
-            f"cross-horizon check needs both horizons; only {', '.join(f'{h} h' for h in selected)} "
-            f"selected (drop --horizon to run it)"
-        )
-    return {h: suite.study(h) for h in HORIZONS_HOURS}
+    return dict(zip(HORIZONS_HOURS, suite.studies_for("cross"), strict=True))
 
 
 @pytest.fixture
@@ -299,12 +305,16 @@ def broken_study(suite: SuiteContext) -> Callable[..., Study]:
     return make
 
 
+def _record(request: pytest.FixtureRequest, name: str, value: object) -> None:
+    request.node.user_properties.append((name, json.dumps(value)))
+
+
 @pytest.fixture
 def record_gate(request: pytest.FixtureRequest) -> Callable[[CheckOutcome], None]:
     """``record_gate(outcome)``: report a tier-1/2 check's outcome (verdict, report) and pass, fail or skip."""
 
     def record(outcome: CheckOutcome) -> None:
-        request.node.user_properties.append(("interp_gate", json.dumps(outcome.to_json())))
+        _record(request, "interp_gate", outcome.to_json())
         if outcome.status == "failed":
             pytest.fail(outcome.line(), pytrace=False)
         if outcome.status == "skipped":
@@ -324,114 +334,190 @@ def _reset_style():
     apply_style()
 
 
-def _published_figure(item, *studies: Study):
-    """Draw ``item``, save it under results/, and return that PNG as a Figure for pytest-mpl.
-
-    pytest-mpl then compares exactly the file the results tree holds, and each plot is rendered once.
-    """
-    from interp.report import save_item_figure
-
-    study_arg = studies[0] if len(studies) == 1 else studies
-    path = save_item_figure(item, study_arg, draw_styled(item.draw, *studies), RESULTS)
-    return figure_from_png(path.read_bytes())
+def _exact_skip_reason(suite: SuiteContext, tag: str, item) -> str | None:
+    if catalog.item_key(item) != item.id:
+        return f"{item.title}: drawn for review, never compared exactly"
+    hours = HORIZONS_HOURS if tag == "cross" else (int(tag[1:]),)
+    return suite.gate.exact_reason(*hours)
 
 
-def _exact_or_skip(suite: SuiteContext, *horizons: int) -> None:
-    reason = suite.exact_reason(*horizons)
-    if reason is not None:
-        pytest.skip(reason)
+@pytest.fixture
+def figure_of(suite: SuiteContext, run_tree: Path, request: pytest.FixtureRequest):
+    """``figure_of(tag, item)``: draw the item into this run's tree, record it for the report, and hand its PNG
+    to pytest-mpl (so the compared image is exactly the published one) — or skip when the exact tier does not
+    apply."""
+
+    def figure(tag: str, item):
+        studies = suite.studies_for(tag)
+        record = record_item(item, studies[0] if len(studies) == 1 else studies, run_tree)
+        _record(request, "interp_item", {**record.__dict__, "tables": list(record.tables)})
+        hours = [int(s.horizon_hours) for s in studies]
+        _record(request, "interp_provenance", suite.gate.provenance(tuple(hours), []))
+        _record(request, "interp_exact", {"horizon": tag, "item": record.item, "name": "figure"})
+        reason = _exact_skip_reason(suite, tag, item)
+        if reason is not None:
+            pytest.skip(reason)
+        return figure_from_png((run_tree / str(record.figure)).read_bytes())
+
+    return figure
 
 
-def _snapshot_metrics(item, snapshot, *studies: Study) -> dict:
-    """The item's metrics compared with the snapshot (exact tier)."""
+@pytest.fixture
+def metrics_of(suite: SuiteContext, snapshot, request: pytest.FixtureRequest):
+    """``metrics_of(tag, item)``: the item's metrics against the syrupy snapshot (exact tier)."""
+    from interp.metrics import to_jsonable
     from interp.testing.snapshots import MetricsSnapshotExtension
 
-    metrics = to_jsonable(item.metrics(*studies))
-    assert metrics == snapshot.use_extension(MetricsSnapshotExtension)
-    return metrics
-
-
-@pytest.fixture
-def figure_of(suite: SuiteContext, study: Study):
-    """``figure_of("B4")``: the item's figure, saved under results/; compared by pytest-mpl (exact tier)."""
-
-    def figure(item_id: str):
-        fig = _published_figure(catalog.item(item_id), study)
-        _exact_or_skip(suite, int(study.horizon_hours))
-        return fig
-
-    return figure
-
-
-@pytest.fixture
-def metrics_of(suite: SuiteContext, study: Study, snapshot):
-    """``metrics_of("B4")``: the item's metrics against the snapshot (exact tier)."""
-
-    def metrics(item_id: str) -> dict:
-        _exact_or_skip(suite, int(study.horizon_hours))
-        return _snapshot_metrics(catalog.item(item_id), snapshot, study)
+    def metrics(tag: str, item) -> None:
+        studies = suite.studies_for(tag)
+        _record(request, "interp_exact", {"horizon": tag, "item": catalog.item_key(item), "name": "metrics"})
+        reason = _exact_skip_reason(suite, tag, item)
+        if reason is not None:
+            pytest.skip(reason)
+        assert to_jsonable(item.metrics(*studies)) == snapshot.use_extension(MetricsSnapshotExtension)
 
     return metrics
 
 
-@pytest.fixture
-def cross_figure_of(suite: SuiteContext, studies: dict[int, Study]):
-    """``cross_figure_of("E8")``: a cross-horizon item's figure, saved under results/comparison/."""
-
-    def figure(item_id: str):
-        fig = _published_figure(catalog.cross_item(item_id), studies[1], studies[24])
-        _exact_or_skip(suite, *HORIZONS_HOURS)
-        return fig
-
-    return figure
+_RMS = re.compile(r"RMS Value:\s*([0-9.eE+-]+|inf|nan)")
+_DIFFERING = re.compile(r"(\d+) metric\(s\) differ")
 
 
-@pytest.fixture
-def cross_metrics_of(suite: SuiteContext, studies: dict[int, Study], snapshot):
-    """``cross_metrics_of("E8")``: a cross-horizon item's metrics against the snapshot (exact tier)."""
-
-    def metrics(item_id: str) -> dict:
-        _exact_or_skip(suite, *HORIZONS_HOURS)
-        return _snapshot_metrics(catalog.cross_item(item_id), snapshot, studies[1], studies[24])
-
-    return metrics
-
-
-class GateVerdict:
-    """Collects the outcomes the gate checks record (on the controller under xdist) and prints the verdict."""
+class RunCollector:
+    """On the controller: gathers what the tests recorded, publishes the run's report, prints the verdict."""
 
     def __init__(self) -> None:
         self.outcomes: list[CheckOutcome] = []
+        self.items: dict[str, ItemRecord] = {}
+        self.provenance: dict[str, object] = {}
+        self.failed_images: dict[str, str] = {}
+        self.index: Path | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in report.user_properties:
-            if name == "interp_gate" and report.when == "call":
-                self.outcomes.append(CheckOutcome.from_json(json.loads(value)))
+        properties = dict(report.user_properties)
+        final = report.when == "call" or (report.when == "setup" and report.outcome != "passed")
+        if not final:
+            return
+        if "interp_gate" in properties:
+            self.outcomes.append(CheckOutcome.from_json(json.loads(properties["interp_gate"])))
+        if "interp_item" in properties:
+            raw = json.loads(properties["interp_item"])
+            record = ItemRecord(**{**raw, "tables": tuple(raw["tables"])})
+            self.items[record.key] = record
+        if "interp_provenance" in properties:
+            self.provenance.update(json.loads(properties["interp_provenance"]))
+        if "interp_exact" in properties:
+            self.outcomes.append(self._exact(json.loads(properties["interp_exact"]), report))
+
+    def _exact(self, where: dict, report: pytest.TestReport) -> CheckOutcome:
+        status = {"passed": "passed", "failed": "failed", "skipped": "skipped"}[report.outcome]
+        text = str(report.longrepr) if report.longrepr is not None else ""
+        value, threshold, measure = None, None, ""
+        if status == "skipped":
+            message = report.longrepr[2] if isinstance(report.longrepr, tuple) else text
+            message = message.removeprefix("Skipped: ")
+        elif where["name"] == "figure":
+            measure, threshold = "RMS difference from the baseline image (0–255)", 2.0
+            found = _RMS.search(text)
+            value = float(found.group(1)) if found else None
+            message = (
+                f"{measure} = {value}" if value is not None else text.strip().splitlines()[-1] if text else ""
+            )
+            if status == "failed":
+                self.failed_images[f"{where['horizon']}-{where['item']}"] = report.nodeid
+        else:
+            measure, threshold = "metric values that differ from the snapshot", 0.0
+            found = _DIFFERING.search(text)
+            value = float(found.group(1)) if found else (0.0 if status == "passed" else None)
+            message = " ".join(line.strip() for line in text.splitlines() if "snapshot" in line)[:600]
+        return CheckOutcome(
+            "exact",
+            where["horizon"],
+            where["item"],
+            where["name"],
+            status,
+            value=value,
+            threshold=threshold,
+            op="<=" if status != "skipped" else "",
+            measure=measure,
+            direction="differs" if status == "failed" else "",
+            message=message or status,
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Publish this run's tree with its report; drop it when nothing was drawn or the run was interrupted."""
+        tree = session.config.stash.get(RUN_TREE, None)
+        if tree is None:
+            return
+        if not self.items or exitstatus == pytest.ExitCode.INTERRUPTED:
+            shutil.rmtree(tree, ignore_errors=True)
+            return
+        records = [self._with_figures(r, tree, session.config) for r in self._ordered()]
+        provenance = {
+            **self.provenance,
+            "command": " ".join(["pytest", *session.config.invocation_params.args]),
+        }
+        run = RunReport(tuple(records), tuple(self.outcomes), provenance)
+        write_report(run, tree)
+        self.index = publish(tree, RESULTS)
+
+    def _ordered(self) -> list[ItemRecord]:
+        order = {
+            case_id(t, catalog.item_key(it)): i
+            for i, (t, it) in enumerate(
+                [(f"h{h}", it) for h in HORIZONS_HOURS for it in catalog.items(optional=True)]
+                + [("cross", it) for it in catalog.cross_items()]
+            )
+        }
+        return sorted(self.items.values(), key=lambda r: order.get(r.key, len(order)))
+
+    def _with_figures(self, record: ItemRecord, tree: Path, config: pytest.Config) -> ItemRecord:
+        """The accepted figure beside a retrain's, and the diff of a failed exact comparison, copied into the tree."""
+        from dataclasses import replace
+
+        accepted = copy_into(tree, baseline_image(BASELINES, record.key), accepted_path(record))
+        is_baseline = all(
+            self.provenance.get(h, {}).get("is_accepted_baseline", False)
+            for h in (("h1", "h24") if record.horizon == "cross" else (record.horizon,))
+        )
+        diff = None
+        if record.key in self.failed_images:
+            diff_file = tree / diff_path(record)
+            write_diff(baseline_image(BASELINES, record.key), tree / str(record.figure), diff_file)
+            diff = diff_path(record) if diff_file.is_file() else None
+        elif is_baseline and accepted is not None:
+            (tree / accepted).unlink()
+            accepted = None
+        return replace(record, accepted_figure=accepted, diff_figure=diff)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-        """One line per failed invariant or drift check (item, horizon, value, threshold, which way)."""
-        failed = [o for o in self.outcomes if o.status == "failed"]
-        others = [
-            r
-            for r in terminalreporter.stats.get("failed", [])
-            if not any(n == "interp_gate" for n, _ in getattr(r, "user_properties", ()))
-        ]
-        if not self.outcomes and not others:
+        """The gate's verdict: one line per failed check (tier, item, horizon, value against threshold, which way)."""
+        if not self.outcomes:
             return
         terminalreporter.section("gate verdict")
-        ran = {t: sum(o.tier == t for o in self.outcomes) for t in ("invariant", "drift")}
-        if not failed and not others:
+        failed = [o for o in self.outcomes if o.status == "failed"]
+        ran = {
+            t: sum(o.tier == t and o.status != "skipped" for o in self.outcomes)
+            for t in ("invariant", "drift", "exact")
+        }
+        if not failed:
             terminalreporter.write_line(
-                f"healthy and not drifted: {ran['invariant']} invariant and {ran['drift']} drift checks, none "
-                f"failed"
+                f"healthy and not drifted: {ran['invariant']} invariant, {ran['drift']} drift and {ran['exact']} "
+                f"exact checks ran, none failed"
             )
-            return
-        counts = {t: sum(o.tier == t for o in failed) for t in ("invariant", "drift")}
-        terminalreporter.write_line(
-            f"FAILED: {counts['invariant']} of {ran['invariant']} invariants, {counts['drift']} of "
-            f"{ran['drift']} drift checks; {len(others)} other failed test(s) (exact tier or suite)"
-        )
-        for outcome in sorted(
-            failed, key=lambda o: (("invariant", "drift").index(o.tier), o.horizon, o.item)
-        ):
-            terminalreporter.write_line(f"  {summary_line(outcome)}")
+        else:
+            counts = {t: sum(o.tier == t for o in failed) for t in ("invariant", "drift", "exact")}
+            terminalreporter.write_line(
+                f"FAILED: {counts['invariant']} of {ran['invariant']} invariants, {counts['drift']} of "
+                f"{ran['drift']} drift checks, {counts['exact']} of {ran['exact']} exact comparisons"
+            )
+            order = ("invariant", "drift", "exact")
+            for outcome in sorted(failed, key=lambda o: (order.index(o.tier), o.horizon, o.item)):
+                terminalreporter.write_line(f"  {summary_line(outcome)}")
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.index is not None:
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"report: {self.index}")

@@ -24,4 +24,4 @@ def test_cross_invariant(cross_invariant_case, studies, record_gate):
 def test_drift(drift_case, study, suite, record_gate):
     item, drift = drift_case
     baseline = suite.baseline(int(study.horizon_hours))
-    record_gate(run_drift(drift, item.id, study, baseline, suite.calibration))
+    record_gate(run_drift(drift, item.id, study, baseline, suite.gate.calibration))

@@ -1,7 +1,7 @@
 """``python -m interp {data,train,study,accept,calibrate,bench}`` (also the ``interp`` console script).
 
-Bad input ends with one line ``interp: error: …`` naming the thing and the fix, exit status 2, and no results
-written.
+Exit status: 0 passed, 1 a check failed (``study``), 2 bad input or usage (one line ``interp: error: …`` naming
+the thing and the fix, and no results written), 3 an internal error (with its traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -29,6 +29,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interp: interrupted; nothing was written.", file=sys.stderr)
         return 130
+    except Exception as exc:  # an internal error, told apart from a failed check (1) and bad input (2)
+        import traceback
+
+        traceback.print_exc()
+        print(f"interp: internal error ({type(exc).__name__}): {exc}. Please report it.", file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -170,8 +176,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _study(args: argparse.Namespace) -> int:
+    import functools
+
+    from interp.gate.outcome import summary_line
+    from interp.gate.run import GateRun, checks_of_item
     from interp.report import write_study
-    from interp.suite import load_study, provenance, validate_horizons
+    from interp.suite import BASELINES, validate_horizons
 
     horizons = validate_horizons([args.horizon])
     sources = _sources(
@@ -190,21 +200,27 @@ def _study(args: argparse.Namespace) -> int:
                 "Found --horizon all. Add --horizon, or use --checkpoint-dir for both."
             )
         sources = dataclasses.replace(sources, checkpoint=args.checkpoint)
-    studies = {h: load_study(sources, h) for h in horizons}
-    statuses: dict[str, int] = {}
-    failed: list[str] = []
-
-    def report(tag: str, outcome) -> None:
-        statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
-        if outcome.status == "failed":
-            failed.append(f"{tag} {outcome.id}: {outcome.reason}")
-
-    index = write_study(studies, args.out, on_item=report, provenance=provenance(studies))
-    for line in failed:
-        print(f"FAILED {line}", file=sys.stderr)
-    print(", ".join(f"{n} {status}" for status, n in sorted(statuses.items())))
-    print(f"open {index.resolve()}")
-    return 1 if failed else 0
+    gate = GateRun(sources, BASELINES)
+    studies = {h: gate.study(h) for h in horizons}
+    for h in horizons:
+        gate.baseline(h)  # a baseline that cannot be compared is bad input: fail before any work
+    index, run = write_study(
+        studies,
+        args.out,
+        functools.partial(checks_of_item, gate),
+        provenance=gate.provenance(horizons, ["python", "-m", "interp", *sys.argv[1:]]),
+    )
+    for outcome in run.failed():
+        print(f"FAILED {summary_line(outcome)}", file=sys.stderr)
+    counts = run.counts()
+    print(
+        "; ".join(
+            f"{tier}: " + ", ".join(f"{n} {status}" for status, n in by.items() if n)
+            for tier, by in counts.items()
+        )
+    )
+    print(f"{'FAILED' if run.status == 'failed' else 'passed'}: report {index.resolve()}")
+    return 1 if run.status == "failed" else 0
 
 
 def _accept(args: argparse.Namespace) -> int:

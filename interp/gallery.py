@@ -202,3 +202,27 @@ def check_links(index: Path) -> None:
             f"{index}: expected every gallery link to name a file of the results tree. "
             f"Found {len(bad)} that do not: {bad[:5]}. This is a bug of the report writer; please report it."
         )
+
+
+def render_report(run) -> str:
+    """The report page of a :class:`~interp.runrecord.RunReport` (interim: the gallery of its items)."""
+    groups = [
+        (
+            "comparison" if r.horizon == "cross" else r.horizon,
+            r.folder,
+            Card(
+                r.item,
+                r.title,
+                run.item_status(r),
+                " ".join(o.message for o in run.checks_of(r) if o.status == "failed"),
+                r.metrics,
+                image=r.figure,
+                tables=r.tables,
+            ),
+        )
+        for r in run.items
+    ]
+    counts: dict[str, int] = {}
+    for r in run.items:
+        counts[run.item_status(r)] = counts.get(run.item_status(r), 0) + 1
+    return render_gallery(groups, summary="summary.png", results="study_results.json", counts=counts)

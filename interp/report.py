@@ -1,4 +1,4 @@
-"""Write the results tree (DESIGN §8): the one code path of ``python -m interp study`` and of the checks.
+"""The results tree of one run and its report (DESIGN §8): the one writer of ``pytest checks`` and ``interp study``.
 
 ::
 
@@ -6,18 +6,16 @@
       h1/ <folder>/<id>_<slug>.png (+ the item's CSV tables), metrics.json, predictions.npz
       h24/ (same)
       comparison/ E8–E10 (when both horizons are studied)
+      accepted/ the accepted baseline's figures, beside which the report shows the new ones
+      exact/ the difference images of failed exact-tier image comparisons
       summary.png  study_results.json  index.html
 
-Atomicity. Every file is written to a temporary file in its own folder and renamed over its name
-(``os.replace``, :mod:`interp.atomic`), so a reader never sees half a file. :func:`write_study` writes the
-whole tree into a hidden sibling folder (``<root>/.cnn_lstm_interpretability.partial-*``), checks that every
-gallery link resolves, and only then renames it into place, replacing the previous tree; a run that raises
-removes its partial folder and leaves the previous tree as it was. (A process killed mid-run can leave a
-hidden ``.partial-*`` folder; it never looks like a results tree and can be deleted.)
+One tree per run. It is built in a hidden sibling folder (``<root>/.cnn_lstm_interpretability.partial-*``) and
+renamed into place only when complete (:func:`~interp.atomic.replace_tree`), replacing the previous run's tree as a
+whole: a report never mixes two runs, and a run that fails leaves the previous tree as it was.
 
-Determinism. The same studies give byte-identical files: PNGs through :func:`~interp.plots.style.png_bytes`
-(no metadata), JSON with sorted keys and rounded floats, ``predictions.npz`` with a fixed zip timestamp
-(``np.savez`` stamps each entry with the current time), no timestamps anywhere.
+Determinism: the same studies give byte-identical files (PNGs without metadata, JSON with sorted keys and rounded
+floats, ``predictions.npz`` with a fixed zip date, no timestamps).
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +33,12 @@ from matplotlib.figure import Figure
 from interp import catalog
 from interp.atomic import npz_bytes, replace_tree, write_atomic, write_json
 from interp.catalog import CrossItem, Item
-from interp.gallery import Card, check_links, render_gallery
-from interp.gate.outcome import CheckOutcome, run_invariant
+from interp.gallery import check_links, render_report
+from interp.gate.outcome import CheckOutcome
 from interp.metrics import to_jsonable
 from interp.plots.style import draw_styled, png_bytes
-from interp.plots.summary import summary_dashboard, summary_data
+from interp.plots.summary import summary_dashboard
+from interp.runrecord import ItemRecord, RunReport
 from interp.study import Study
 
 TREE = "cnn_lstm_interpretability"
@@ -53,143 +51,22 @@ StudyArg = Study | tuple[Study, Study]
 """A per-horizon item takes one study; a cross-horizon item the pair ``(study_1h, study_24h)``."""
 
 
-@dataclass(frozen=True)
-class ItemOutcome:
-    """What running one catalog item gave.
-
-    Attributes
-    ----------
-    id : str
-        Plan id.
-    status : str
-        ``"failed"`` when an invariant failed, else ``"passed"`` when one passed, ``"skipped"`` when every
-        invariant was skipped, ``"drawn"`` when the item asserts nothing (figure and metrics only).
-    reason : str
-        The failed invariants' messages (or the skip reasons), ``""`` otherwise.
-    metrics : dict
-        The item's metrics through :func:`~interp.metrics.to_jsonable`.
-    checks : tuple of CheckOutcome
-        One per invariant.
-    figure : Figure or None
-        The drawn figure.
-    """
-
-    id: str
-    status: str
-    reason: str
-    metrics: dict[str, Any] = field(default_factory=dict)
-    checks: tuple[CheckOutcome, ...] = ()
-    figure: Figure | None = None
-
-
-def item_status(checks: tuple[CheckOutcome, ...]) -> str:
-    """The item's status from its checks' (see :class:`ItemOutcome`)."""
-    statuses = {c.status for c in checks}
-    for status in ("failed", "passed", "skipped"):
-        if status in statuses:
-            return status
-    return "drawn"
-
-
-def run_item(item: Item | CrossItem, study: StudyArg) -> ItemOutcome:
-    """Draw the item's figure (under the suite's style), compute its metrics and run its invariants."""
-    args = _study_args(item, study)
-    figure = draw_styled(item.draw, *args)
-    metrics = to_jsonable(item.metrics(*args))
-    checks = tuple(run_invariant(inv, item.id, *args) for inv in item.invariants)
-    status = item_status(checks)
-    reason = " ".join(c.message for c in checks if c.status == status and status in ("failed", "skipped"))
-    return ItemOutcome(item.id, status, reason, metrics, checks, figure)
-
-
-def save_item_figure(item: Item | CrossItem, study: StudyArg, fig: Figure, root: Path | str) -> Path:
-    """Write ``fig`` and the item's tables to ``root/cnn_lstm_interpretability/…``; returns the PNG's path.
-
-    A per-horizon item goes to ``h{H}/<folder>/<id>_<slug>.png``, a cross-horizon item (``study`` the pair
-    ``(study_1h, study_24h)``) to ``comparison/<id>_<slug>.png``; tables (``item.tables``) go beside it.
-    """
-    return _write_item_files(item, _study_args(item, study), fig, Path(root) / TREE)[0]
-
-
-def write_study(
-    studies: Mapping[int, Study],
-    root: Path | str,
-    on_item: Callable[[str, ItemOutcome], None] | None = None,
-    provenance: Mapping[str, Any] | None = None,
-) -> Path:
-    """Run every catalog item on every study and write the whole results tree atomically.
-
-    Parameters
-    ----------
-    studies : mapping of int to Study
-        Study per horizon in hours (1, 24 or both); E8–E10 run when both 1 and 24 are present.
-    root : path
-        Results root; the tree is ``root/cnn_lstm_interpretability`` (replaced as a whole at the end).
-    on_item : callable, optional
-        ``on_item(tag, outcome)`` after each item, ``tag`` being ``"h1"``, ``"h24"`` or ``"comparison"``.
-    provenance : mapping, optional
-        JSON-able facts stored in ``study_results.json`` (checkpoint paths and sha256, …), merged over the
-        defaults written here: library versions and each study's data source and fingerprint.
-
-    Returns
-    -------
-    Path
-        The tree's ``index.html``.
-    """
-    root = Path(root)
+def new_staging(root: Path) -> Path:
+    """A fresh hidden folder beside ``root/cnn_lstm_interpretability`` to build one run's tree in."""
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{TREE}.partial-"))
-    try:
-        os.chmod(staging, 0o755)
-        rows: dict[str, list[tuple[Item | CrossItem, ItemOutcome, tuple[str, ...]]]] = {}
-        for hours in sorted(studies):
-            study = studies[hours]
-            rows[study.tag] = [
-                _run_and_save(it, study, staging, on_item, study.tag)
-                for it in catalog.items(optional=study.config.tsne)
-            ]
-            write_json(staging / study.tag / "metrics.json", _keyed(rows[study.tag], lambda o: o.metrics))
-            write_atomic(staging / study.tag / "predictions.npz", npz_bytes(prediction_arrays(study)))
-        if all(h in studies for h in CROSS_HORIZONS):
-            pair = tuple(studies[h] for h in CROSS_HORIZONS)
-            rows["comparison"] = [
-                _run_and_save(it, pair, staging, on_item, "comparison") for it in catalog.cross_items()
-            ]
-        _write_summary(rows, studies, staging, provenance or {})
-        check_links(staging / "index.html")
-        replace_tree(staging, root / TREE)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    os.chmod(staging, 0o755)
+    return staging
+
+
+def publish(staging: Path, root: Path) -> Path:
+    """Check every link of the staged report, then swap it in as ``root/cnn_lstm_interpretability``."""
+    check_links(staging / "index.html")
+    replace_tree(staging, root / TREE)
     return root / TREE / "index.html"
 
 
-def _run_and_save(item, study, tree, on_item, tag):
-    """Run one item, write its files into ``tree`` and drop the figure; returns (item, outcome, files)."""
-    outcome = run_item(item, study)
-    files: tuple[str, ...] = ()
-    if outcome.figure is not None:
-        paths = _write_item_files(item, _study_args(item, study), outcome.figure, tree)
-        files = tuple(p.relative_to(tree).as_posix() for p in paths)
-    outcome = replace(outcome, figure=None)
-    if on_item is not None:
-        on_item(tag, outcome)
-    return item, outcome, files
-
-
-def _write_item_files(item: Item | CrossItem, args: tuple[Study, ...], fig: Figure, tree: Path) -> list[Path]:
-    """PNG first, then the item's tables, in ``tree``; returns the written paths."""
-    folder = tree / item.folder if isinstance(item, CrossItem) else tree / args[0].tag / item.folder
-    paths = [folder / item.file_name]
-    write_atomic(paths[0], png_bytes(fig))
-    tables = item.tables(*args) if item.tables is not None else {}
-    for name in sorted(tables):
-        paths.append(folder / name)
-        write_atomic(paths[-1], tables[name].encode("utf-8"))
-    return paths
-
-
-def _study_args(item: Item | CrossItem, study: StudyArg) -> tuple[Study, ...]:
+def study_args(item: Item | CrossItem, study: StudyArg) -> tuple[Study, ...]:
     """The positional studies an item's callables take, checked against the item's kind."""
     args = tuple(study) if isinstance(study, tuple) else (study,)
     expected = 2 if isinstance(item, CrossItem) else 1
@@ -199,80 +76,178 @@ def _study_args(item: Item | CrossItem, study: StudyArg) -> tuple[Study, ...]:
     return args
 
 
-def _keyed(rows, value: Callable[[ItemOutcome], Any]) -> dict[str, Any]:
-    """Map item id → ``value(outcome)``; a repeated id (a variant) is keyed ``<id>_<slug>``."""
-    out: dict[str, Any] = {}
-    for item, outcome, _ in rows:
-        out[item.id if item.id not in out else f"{item.id}_{item.slug}"] = value(outcome)
-    return out
+def horizon_of(item: Item | CrossItem, args: tuple[Study, ...]) -> str:
+    """``"h1"``, ``"h24"`` or ``"cross"``."""
+    return "cross" if isinstance(item, CrossItem) else args[0].tag
 
 
-def _write_summary(rows, studies: Mapping[int, Study], tree: Path, provenance: Mapping[str, Any]) -> None:
-    """summary.png, study_results.json and index.html at the top of the tree."""
-    statuses = {tag: _keyed(r, lambda o: (o.status, o.metrics)) for tag, r in rows.items()}
-    write_atomic(tree / "summary.png", png_bytes(draw_styled(summary_dashboard, summary_data(statuses))))
-    results = {
-        "provenance": _merged(default_provenance(studies), provenance),
-        "counts": {
-            s: sum(o.status == s for r in rows.values() for _, o, _ in r)
-            for s in ("passed", "failed", "skipped", "drawn")
-        },
-        "checks": {
-            tag: _keyed(r, lambda o: {"status": o.status, "reason": o.reason, "metrics": o.metrics})
-            for tag, r in rows.items()
-        },
-    }
-    write_json(tree / "study_results.json", results)
-    groups = [
-        (
-            tag,
-            item.folder,
-            Card(
-                item.id,
-                item.title,
-                outcome.status,
-                outcome.reason,
-                outcome.metrics,
-                image=files[0] if files else None,
-                tables=files[1:],
-            ),
-        )
-        for tag, r in rows.items()
-        for item, outcome, files in r
-    ]
-    html = render_gallery(
-        groups, summary="summary.png", results="study_results.json", counts=results["counts"]
+def item_folder(item: Item | CrossItem, args: tuple[Study, ...]) -> str:
+    """The item's folder relative to the tree: ``h24/gradient_attribution`` or ``comparison``."""
+    return item.folder if isinstance(item, CrossItem) else f"{args[0].tag}/{item.folder}"
+
+
+def save_item_figure(item: Item | CrossItem, study: StudyArg, fig: Figure, tree: Path) -> Path:
+    """Write ``fig`` and the item's tables into ``tree`` (the tree itself, not its root); returns the PNG's path."""
+    args = study_args(item, study)
+    folder = tree / item_folder(item, args)
+    path = folder / item.file_name
+    write_atomic(path, png_bytes(fig))
+    tables = item.tables(*args) if item.tables is not None else {}
+    for name in sorted(tables):
+        write_atomic(folder / name, tables[name].encode("utf-8"))
+    return path
+
+
+def record_item(item: Item | CrossItem, study: StudyArg, tree: Path) -> ItemRecord:
+    """Draw the item (under the suite's style), write its files into ``tree`` and compute its metrics."""
+    args = study_args(item, study)
+    png = save_item_figure(item, study, draw_styled(item.draw, *args), tree)
+    folder = png.parent
+    tables = tuple(
+        sorted((folder / n).relative_to(tree).as_posix() for n in (item.tables(*args) if item.tables else {}))
     )
-    write_atomic(tree / "index.html", html.encode("utf-8"))
+    return ItemRecord(
+        horizon=horizon_of(item, args),
+        item=catalog.item_key(item),
+        slug=item.slug,
+        title=item.title,
+        folder=item.folder,
+        figure=png.relative_to(tree).as_posix(),
+        tables=tables,
+        metrics=to_jsonable(item.metrics(*args)),
+    )
 
 
-def default_provenance(studies: Mapping[int, Study]) -> dict[str, Any]:
-    """Versions of python, torch, numpy and matplotlib, and each study's data source and fingerprint."""
-    import platform
+def copy_into(tree: Path, source: Path, relative: str) -> str | None:
+    """Copy ``source`` (when it exists) to ``tree/relative``; the relative path, or None."""
+    if not source.is_file():
+        return None
+    (tree / relative).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, tree / relative)
+    return relative
 
-    import matplotlib
-    import torch
 
-    out: dict[str, Any] = {
-        "versions": {
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "matplotlib": matplotlib.__version__,
-        }
+def write_predictions(study: Study, tree: Path) -> Path:
+    """``<tree>/h{H}/predictions.npz`` (see :func:`prediction_arrays`)."""
+    path = tree / study.tag / "predictions.npz"
+    write_atomic(path, npz_bytes(prediction_arrays(study)))
+    return path
+
+
+def write_report(run: RunReport, tree: Path) -> Path:
+    """``study_results.json``, each horizon's ``metrics.json``, ``summary.png`` and ``index.html`` into ``tree``."""
+    for horizon in sorted({r.horizon for r in run.items} - {"cross"}):
+        write_json(
+            tree / horizon / "metrics.json", {r.item: r.metrics for r in run.items if r.horizon == horizon}
+        )
+    write_json(tree / "study_results.json", results_json(run))
+    write_atomic(tree / "summary.png", png_bytes(draw_styled(summary_dashboard, run)))
+    write_atomic(tree / "index.html", render_report(run).encode("utf-8"))
+    return tree / "index.html"
+
+
+def results_json(run: RunReport) -> dict[str, Any]:
+    """``study_results.json``: the verdict, counts per tier, every check (tier, status, value, threshold, which
+    way), every item's status, files and metrics, and the provenance. A CI script reads ``status`` and
+    ``checks``."""
+    return {
+        "status": run.status,
+        "counts": run.counts(),
+        "failed": [o.id + f" [{o.tier}]" for o in run.failed()],
+        "checks": [o.to_json() for o in run.outcomes],
+        "items": {
+            r.key: {
+                "status": run.item_status(r),
+                "title": r.title,
+                "figure": r.figure,
+                "accepted_figure": r.accepted_figure,
+                "diff_figure": r.diff_figure,
+                "tables": list(r.tables),
+                "metrics": r.metrics,
+            }
+            for r in run.items
+        },
+        "provenance": run.provenance,
     }
-    for study in studies.values():
-        out[study.tag] = {"data_source": study.dataset.source, "data_fingerprint": study.dataset.fingerprint}
-    return out
 
 
-def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """``over`` merged into ``base``, recursively for keys whose values are mappings on both sides."""
-    out = dict(base)
-    for key, value in over.items():
-        both = isinstance(value, Mapping) and isinstance(out.get(key), Mapping)
-        out[key] = _merged(out[key], value) if both else value
-    return out
+def write_study(
+    studies: Mapping[int, Study],
+    root: Path | str,
+    check: Callable[[Item | CrossItem, tuple[Study, ...], ItemRecord, Path], list[CheckOutcome]],
+    provenance: Mapping[str, Any] | None = None,
+    on_item: Callable[[ItemRecord, list[CheckOutcome]], None] | None = None,
+) -> tuple[Path, RunReport]:
+    """Run every catalog item on every study, check it, and publish the run's tree atomically.
+
+    Parameters
+    ----------
+    studies : mapping of int to Study
+        Study per horizon in hours (1, 24 or both); E8–E10 run when both 1 and 24 are present.
+    root : path
+        Results root; the tree is ``root/cnn_lstm_interpretability`` (replaced as a whole at the end).
+    check : callable
+        ``check(item, studies, record, tree) -> outcomes``: the item's checks of every tier that applies (it may
+        add files to the tree, e.g. the accepted figure); :func:`interp.gate.run.checks_of_item` in practice.
+    provenance : mapping, optional
+        JSON-able facts of the run (checkpoints, data, versions, commit, command line).
+    on_item : callable, optional
+        ``on_item(record, outcomes)`` after each item (progress, terminal lines).
+
+    Returns
+    -------
+    (Path, RunReport)
+        The tree's ``index.html`` and what the run found.
+    """
+    root = Path(root)
+    staging = new_staging(root)
+    try:
+        records: list[ItemRecord] = []
+        outcomes: list[CheckOutcome] = []
+        jobs: list[tuple[Item | CrossItem, StudyArg]] = []
+        for hours in sorted(studies):
+            study = studies[hours]
+            jobs += [(it, study) for it in catalog.items(optional=study.config.tsne)]
+        if all(h in studies for h in CROSS_HORIZONS):
+            jobs += [(it, (studies[1], studies[24])) for it in catalog.cross_items()]
+        for item, study in jobs:
+            record = record_item(item, study, staging)
+            found = check(item, study_args(item, study), record, staging)
+            record = found_record(record, staging)
+            records.append(record)
+            outcomes += found
+            if on_item is not None:
+                on_item(record, found)
+        for study in studies.values():
+            write_predictions(study, staging)
+        run = RunReport(tuple(records), tuple(outcomes), dict(provenance or {}))
+        write_report(run, staging)
+        return publish(staging, root), run
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def found_record(record: ItemRecord, tree: Path) -> ItemRecord:
+    """``record`` with the accepted and diff figures a check copied into ``tree`` (``accepted/``, ``exact/``)."""
+    from dataclasses import replace
+
+    accepted, diff = accepted_path(record), diff_path(record)
+    return replace(
+        record,
+        accepted_figure=accepted if (tree / accepted).is_file() else None,
+        diff_figure=diff if (tree / diff).is_file() else None,
+    )
+
+
+def accepted_path(record: ItemRecord) -> str:
+    """Where the accepted model's figure of ``record`` goes in the tree."""
+    return f"accepted/{record.figure}" if record.figure else f"accepted/{record.key}.png"
+
+
+def diff_path(record: ItemRecord) -> str:
+    """Where the exact tier's difference image of ``record`` goes in the tree."""
+    return f"exact/{record.key}-diff.png"
 
 
 def prediction_arrays(study: Study) -> dict[str, np.ndarray]:

@@ -109,3 +109,11 @@ def test_section_a_time_axes_use_one_wording(reference_study):
     for plan_id in ("A4", "A5", "A8"):
         assert TIME_LABEL in labels[plan_id], plan_id
     assert not [label for texts in labels.values() for label in texts if "hours before" in label]
+
+
+def test_a6_table_lists_every_filter_of_both_blocks(reference_study):
+    study = reference_study(24)
+    ((name, text),) = catalog.item("A6").tables(study).items()
+    lines = text.splitlines()
+    assert name == "A6_activation_stats.csv" and lines[0] == "layer,filter,mean,sparsity,max"
+    assert len(lines) == 1 + study.capture.act1.shape[1] + study.capture.act2.shape[1]

@@ -19,16 +19,16 @@ import torch
 
 from interp import catalog
 from interp.atomic import ZIP_EPOCH, npz_bytes
-from interp.catalog import CrossItem, Invariant, Item
+from interp.catalog import CrossItem, Item
 from interp.data.windows import embedded_dataset
-from interp.errors import InterpError, InvariantSkipped
+from interp.errors import InterpError
 from interp.gallery import SECTION_TITLES, check_links, linked_files
+from interp.gate.outcome import CheckOutcome
 from interp.models import CNNLSTMForecaster
 from interp.plots.style import new_figure
-from interp.plots.summary import summary_dashboard, summary_data
-from interp.report import TREE, run_item, save_item_figure, write_study
+from interp.report import TREE, save_item_figure, write_study
+from interp.runrecord import ItemRecord, RunReport
 from interp.study import Study
-from interp.verdict import Verdict
 
 
 @pytest.fixture(scope="module")
@@ -57,25 +57,21 @@ def cheap(item: Item) -> Item:
     )
 
 
-def fake(item_id: str, *, invariants=(), draw=cheap_figure) -> Item:
-    return Item(
-        item_id,
-        "fake",
-        "predictions",
-        f"Fake {item_id}",
-        draw=draw,
-        metrics=lambda s: {"n": 1},
-        invariants=invariants,
-    )
+def fake(item_id: str, *, draw=cheap_figure) -> Item:
+    return Item(item_id, "fake", "predictions", f"Fake {item_id}", draw=draw, metrics=lambda s: {"n": 1})
 
 
-def _skip(study: Study) -> Verdict:
-    raise InvariantSkipped("X2: not applicable to this data.")
+CANNED = {"X1": "failed", "X2": "skipped"}
+"""The outcome the fake check gives the fake items X1 and X2; every other item passes one invariant."""
 
 
-PASS = (Invariant("holds", lambda s: Verdict(1.0, ">", 0.0, "a healthy number"), "sanity", "always"),)
-FAIL = (Invariant("broken", lambda s: Verdict(-1.0, ">", 0.0, "X1 healthy number"), "sanity", "never"),)
-SKIP = (Invariant("not-here", _skip, "sanity", "not on this data"),)
+def canned_check(item, args, record, tree) -> list[CheckOutcome]:
+    status = CANNED.get(item.id, "passed")
+    return [
+        CheckOutcome(
+            "invariant", record.horizon, record.item, "canned", status, "sanity", 1.0, 0.0, ">", "a number"
+        ),
+    ]
 
 
 def boom(*studies: Study):
@@ -85,7 +81,7 @@ def boom(*studies: Study):
 @pytest.fixture(scope="module")
 def cheap_catalog():
     """The real catalog's items made cheap, plus a failing and a skipped fake item; real E8–E10."""
-    items = (*(cheap(it) for it in catalog.items()), fake("X1", invariants=FAIL), fake("X2", invariants=SKIP))
+    items = (*(cheap(it) for it in catalog.items()), fake("X1"), fake("X2"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(catalog, "items", lambda **_: items)
         yield items
@@ -95,7 +91,7 @@ def cheap_catalog():
 def written(tmp_path_factory, studies, cheap_catalog) -> Path:
     """One tree of both horizons with the cheap catalog; returns the results root."""
     root = tmp_path_factory.mktemp("results")
-    write_study(studies, root, provenance={"h1": {"checkpoint": "cnn_lstm_h1.pt"}})
+    write_study(studies, root, canned_check, provenance={"h1": {"checkpoint": "cnn_lstm_h1.pt"}})
     return root
 
 
@@ -103,52 +99,45 @@ def tree_files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_run_item_reports_passed_failed_skipped_and_propagates_errors(studies):
-    assert run_item(fake("X0"), studies[1]).status == "drawn"
-    assert run_item(fake("X0", invariants=PASS), studies[1]).status == "passed"
-    failed = run_item(fake("X1", invariants=FAIL), studies[1])
-    assert (failed.status, failed.metrics) == ("failed", {"n": 1})
-    assert failed.reason.startswith("X1 healthy number = -1") and failed.figure is not None
-    assert run_item(fake("X2", invariants=SKIP), studies[1]).status == "skipped"
-    with pytest.raises(RuntimeError, match="midway"):
-        run_item(fake("X3", draw=boom), studies[1])
-    with pytest.raises(TypeError, match="pair"):
-        run_item(catalog.cross_item("E8"), studies[1])
-
-
 def test_save_item_figure_writes_png_and_tables_where_the_plan_says(tmp_path, studies):
     item = cheap(catalog.items()[0]) if catalog.items() else cheap(fake("X0"))
     path = save_item_figure(item, studies[24], cheap_figure(studies[24]), tmp_path)
-    assert path == tmp_path / TREE / "h24" / item.folder / item.file_name
+    assert path == tmp_path / "h24" / item.folder / item.file_name
     assert path.read_bytes().startswith(b"\x89PNG")
     assert (path.parent / f"{item.id}_values.csv").read_text() == "a,b\n1,2\n"
     cross = catalog.cross_item("E9")
     pair = (studies[1], studies[24])
     cross_path = save_item_figure(cross, pair, cross.draw(*pair), tmp_path)
-    assert cross_path == tmp_path / TREE / "comparison" / "E9_attribution_shift.png"
+    assert cross_path == tmp_path / "comparison" / "E9_attribution_shift.png"
     assert (cross_path.parent / "E9_attribution_shift.csv").is_file()
     assert not [p for p in tmp_path.rglob(".*")], "temporary files left behind"
 
 
-def test_study_results_lists_every_catalog_item_with_its_status(written, studies, cheap_catalog):
+def test_study_results_lists_every_check_and_item_with_its_status(written, studies, cheap_catalog):
     tree = written / TREE
     results = json.loads((tree / "study_results.json").read_text())
+    assert results["status"] == "failed" and results["failed"] == [
+        "h1-X1-canned [invariant]",
+        "h24-X1-canned [invariant]",
+    ]
     for tag in ("h1", "h24"):
-        checks = results["checks"][tag]
-        assert set(checks) == {it.id for it in cheap_catalog}
-        assert checks["X1"]["status"] == "failed" and checks["X1"]["reason"].startswith("X1 healthy number")
-        assert checks["X2"]["status"] == "skipped"
+        assert {f"{tag}-{it.id}" for it in cheap_catalog} <= set(results["items"])
+        assert results["items"][f"{tag}-X1"]["status"] == "failed"
+        assert results["items"][f"{tag}-X2"]["status"] == "skipped"
+        assert results["items"][f"{tag}-A1"]["status"] == "passed"
         metrics = json.loads((tree / tag / "metrics.json").read_text())
-        assert set(metrics) == set(checks)
-    assert set(results["checks"]["comparison"]) == {it.id for it in catalog.cross_items()}
-    assert results["counts"]["failed"] >= 2 and results["counts"]["skipped"] >= 2
-    provenance = results["provenance"]
-    assert provenance["h1"] == {
-        "checkpoint": "cnn_lstm_h1.pt",
-        "data_source": "embedded",
-        "data_fingerprint": studies[1].dataset.fingerprint,
-    }
-    assert set(provenance["versions"]) == {"python", "torch", "numpy", "matplotlib"}
+        assert set(metrics) == {it.id for it in cheap_catalog}
+    assert {f"cross-{it.id}" for it in catalog.cross_items()} <= set(results["items"])
+    assert results["counts"]["invariant"]["failed"] == 2 and results["counts"]["invariant"]["skipped"] == 2
+    check = next(c for c in results["checks"] if c["id"] == "h1-X1-canned")
+    assert (check["tier"], check["value"], check["threshold"], check["op"]) == ("invariant", 1.0, 0.0, ">")
+    assert results["provenance"] == {"h1": {"checkpoint": "cnn_lstm_h1.pt"}}
+
+
+def test_an_item_without_checks_is_drawn_not_passed():
+    record = ItemRecord("h1", "C2", "slug", "t", "hidden_state_analysis", "h1/x.png")
+    assert RunReport((record,), ()).item_status(record) == "drawn"
+    assert RunReport((record,), ()).status == "passed"
 
 
 def test_predictions_npz_holds_the_forecasts_in_ppm(written, studies):
@@ -162,8 +151,8 @@ def test_predictions_npz_holds_the_forecasts_in_ppm(written, studies):
 
 def test_one_horizon_writes_no_comparison(tmp_path, studies, monkeypatch):
     monkeypatch.setattr(catalog, "items", lambda **_: ())
-    index = write_study({24: studies[24]}, tmp_path)
-    assert index == tmp_path / TREE / "index.html"
+    index, run = write_study({24: studies[24]}, tmp_path, canned_check)
+    assert index == tmp_path / TREE / "index.html" and run.items == ()
     assert sorted(p.name for p in index.parent.iterdir()) == [
         "h24",
         "index.html",
@@ -186,7 +175,7 @@ def test_npz_entries_carry_a_fixed_date_and_round_trip(tmp_path):
 
 
 def test_two_runs_write_byte_identical_trees(tmp_path, written, studies):
-    write_study(studies, tmp_path, provenance={"h1": {"checkpoint": "cnn_lstm_h1.pt"}})
+    write_study(studies, tmp_path, canned_check, provenance={"h1": {"checkpoint": "cnn_lstm_h1.pt"}})
     one, two = tree_files(written / TREE), tree_files(tmp_path / TREE)
     assert sorted(one) == sorted(two)
     assert [name for name in one if one[name] != two[name]] == []
@@ -202,7 +191,7 @@ def test_a_run_that_raises_midway_leaves_no_partial_tree(
     broken = (*cheap_catalog[:3], fake("X3", draw=boom), *cheap_catalog[3:])
     monkeypatch.setattr(catalog, "items", lambda **_: broken)
     with pytest.raises(RuntimeError, match="midway"):
-        write_study(studies, tmp_path)
+        write_study(studies, tmp_path, canned_check)
     assert tree_files(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ([TREE] if previous else [])
 
@@ -226,13 +215,6 @@ def test_check_links_rejects_a_link_to_no_file_of_the_tree(tmp_path, link):
     (tree / "index.html").write_text(f'<a href="#top">top</a><img src="{link}">')
     with pytest.raises(InterpError, match="1 that do not"):
         check_links(tree / "index.html")
-
-
-def test_summary_is_drawn_whatever_subset_of_the_catalog_ran():
-    data = summary_data({"h1": {"E5": ("failed", {"r2_last": 0.25})}, "h24": {}})
-    assert data.headlines[0] == ("R² at t+H (E5)", ("0.25", "—"))
-    assert data.status.tolist() == [[1], [-1]]
-    summary_dashboard(data)
 
 
 def test_every_catalog_folder_has_a_gallery_heading_and_unique_file_names():

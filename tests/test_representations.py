@@ -186,3 +186,20 @@ def test_c4_c5_scatter_axes_fit_the_data_not_a_symmetric_box(draw):
     margin = plots.AXIS_MARGIN
     np.testing.assert_allclose(ax.get_xlim(), (5.0 - 5 * margin, 10.0 + 5 * margin))
     np.testing.assert_allclose(ax.get_ylim(), (-1.0 - 1.5 * margin, 0.5 + 1.5 * margin))
+
+
+def test_tsne_embeds_every_window_in_two_finite_dimensions(small_dataset):
+    """C1's opt-in t-SNE (``--tsne``): one finite 2-D point per evaluation window and a finite KL divergence."""
+    import torch
+
+    from interp.analyses.representations import cnn_tsne
+    from interp.models import CNNLSTMForecaster
+    from interp.study import Study
+
+    torch.manual_seed(0)
+    study = Study(
+        CNNLSTMForecaster(small_dataset.n_features, small_dataset.horizon_steps).eval(), small_dataset
+    )
+    result = cnn_tsne(study)
+    assert result.embedding.shape == (len(study.capture.pooled), 2)
+    assert np.all(np.isfinite(result.embedding)) and np.isfinite(result.kl_divergence)

@@ -226,3 +226,10 @@ def cross_item(item_id: str) -> CrossItem:
         if it.id == item_id:
             return it
     raise KeyError(f"No cross-horizon item {item_id!r}; known: {', '.join(i.id for i in cross_items())}.")
+
+
+def item_key(it: Item | CrossItem) -> str:
+    """The item's key in test ids and reports: ``B4``; an optional variant (the t-SNE C1) adds its slug."""
+    if isinstance(it, CrossItem) or any(other is it or other == it for other in items()):
+        return it.id
+    return f"{it.id}-{it.slug}"

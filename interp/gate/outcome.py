@@ -132,7 +132,7 @@ def run_invariant(invariant: Invariant, item_id: str, *studies: Study) -> CheckO
 def summary_line(outcome: CheckOutcome) -> str:
     """The verdict line of a failed check: item, horizon, value against threshold, which way."""
     if outcome.value is None or outcome.threshold is None:
-        return outcome.line()
+        return f"{outcome.horizon} {outcome.item} {outcome.name} [{outcome.tier}]: {outcome.message}"
     value = "nan" if math.isnan(outcome.value) else fmt(outcome.value)
     return (
         f"{outcome.horizon} {outcome.item} {outcome.name} [{outcome.tier}, {outcome.kind}]: "

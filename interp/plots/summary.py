@@ -133,7 +133,21 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def summary_dashboard(data: SummaryData) -> Figure:
+def summary_of_run(run) -> SummaryData:
+    """The dashboard's data of a :class:`~interp.runrecord.RunReport` (interim adapter)."""
+    rows: dict[str, dict[str, tuple[str, Mapping[str, Any]]]] = {}
+    for r in run.items:
+        tag = "comparison" if r.horizon == "cross" else r.horizon
+        rows.setdefault(tag, {})[r.item] = (run.item_status(r), r.metrics)
+    return summary_data(rows)
+
+
+def summary_dashboard(run) -> Figure:
+    """The summary page of a run (interim: the status grid and headline numbers)."""
+    return _dashboard(summary_of_run(run))
+
+
+def _dashboard(data: SummaryData) -> Figure:
     """One page (10 × 8 in): check status per horizon, headline numbers, ablation / regime / feature bars."""
     fig = new_figure(10.0, 8.0)
     grid = fig.add_gridspec(
