@@ -206,9 +206,10 @@ def b2_tables(study: Study) -> Mapping[str, str]:
     return {"B2_feature_importance.csv": _csv(frame)}
 
 
-def temporal_centroid_hours(r: analyses.InputAttribution) -> float:
-    """B3: importance-weighted mean lag of the temporal profile, hours before the last input step."""
-    return float(np.sum(r.lag_hours * r.temporal_importance))
+def centroid_time_hours(r: analyses.InputAttribution, profile: np.ndarray | None = None) -> float:
+    """B3: importance-weighted mean time of a temporal profile (default the overall one), hours relative to the
+    last input step (≤ 0)."""
+    return float(np.sum(r.time_hours * (r.temporal_importance if profile is None else profile)))
 
 
 def b3_metrics(study: Study) -> Mapping[str, Any]:
@@ -217,7 +218,7 @@ def b3_metrics(study: Study) -> Mapping[str, Any]:
     quarter = r.time_hours >= r.time_hours.min() / 4
 
     def centroid(profile: np.ndarray) -> float:
-        return float(np.sum(r.time_hours * profile))
+        return centroid_time_hours(r, profile)
 
     return {
         "bin_time_hours": [float(r.time_hours[b].mean()) for b in bins],
@@ -355,9 +356,9 @@ ITEMS: tuple[Item, ...] = (
         drift=(
             Drift(
                 "temporal-centroid",
-                "centroid of the temporal gradient profile, hours before the last input step",
+                "centroid of the temporal gradient profile, hours relative to the last input step",
                 "both",
-                value=lambda s: temporal_centroid_hours(analyses.input_gradient(s)),
+                value=lambda s: centroid_time_hours(analyses.input_gradient(s)),
                 resolution=1.0,
             ),
         ),
