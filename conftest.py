@@ -81,6 +81,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="Train fresh checkpoints into a temp folder and gate them against the accepted baselines.",
     )
+    group.addoption(
+        "--baselines",
+        default=None,
+        metavar="DIR",
+        help="The accepted baseline: checkpoints/, images/, snapshots/, MANIFEST.json, calibration.json "
+        "(default baselines/).",
+    )
     group.addoption("--device", default="cpu", help="torch device of the passes (default cpu).")
     group.addoption(
         "--tsne", action="store_true", help="Also compute the slow t-SNE embedding (not compared)."
@@ -105,6 +112,14 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{' and '.join(regenerating)} refused with CI=true: a regeneration must never turn the gate green. "
             f"Accept a new baseline on purpose with `make accept` outside CI."
         )
+    if config.option.baselines:
+        config.option.baselines = str(Path(config.option.baselines).resolve())
+        if not Path(config.option.baselines).is_dir():
+            raise pytest.UsageError(
+                f"--baselines expects a folder (checkpoints/, images/, snapshots/). Found nothing at "
+                f"{config.option.baselines}. Pass the folder `make accept` wrote."
+            )
+        config.option.mpl_baseline_path = str(Path(config.option.baselines) / "images")
     # Paths given on the command line resolve against the current directory; make them absolute.
     for option in ("mpl_generate_path", "mpl_baseline_path", "mpl_results_path"):
         value = getattr(config.option, option, None)
@@ -271,7 +286,12 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         study=StudyConfig(tsne=opt("--tsne")),
         **({"checkpoint_dir": checkpoint_dir} if checkpoint_dir else {}),
     )
-    return SuiteContext(GateRun(sources, BASELINES), horizons)
+    return SuiteContext(GateRun(sources, baselines_of(request.config)), horizons)
+
+
+def baselines_of(config: pytest.Config) -> Path:
+    """The run's accepted baseline folder (``--baselines``, default ``baselines/``)."""
+    return Path(config.option.baselines) if config.option.baselines else BASELINES
 
 
 @pytest.fixture(scope="session")
@@ -453,7 +473,8 @@ class RunCollector:
         if not self.items or exitstatus == pytest.ExitCode.INTERRUPTED:
             shutil.rmtree(tree, ignore_errors=True)
             return
-        records = [self._with_figures(r, tree, session.config) for r in self._ordered()]
+        baselines = baselines_of(session.config)
+        records = [self._with_figures(r, tree, baselines) for r in self._ordered()]
         provenance = {
             **self.provenance,
             "command": " ".join(["pytest", *session.config.invocation_params.args]),
@@ -472,11 +493,11 @@ class RunCollector:
         }
         return sorted(self.items.values(), key=lambda r: order.get(r.key, len(order)))
 
-    def _with_figures(self, record: ItemRecord, tree: Path, config: pytest.Config) -> ItemRecord:
+    def _with_figures(self, record: ItemRecord, tree: Path, baselines: Path) -> ItemRecord:
         """The accepted figure beside a retrain's, and the diff of a failed exact comparison, copied into the tree."""
         from dataclasses import replace
 
-        accepted = copy_into(tree, baseline_image(BASELINES, record.key), accepted_path(record))
+        accepted = copy_into(tree, baseline_image(baselines, record.key), accepted_path(record))
         is_baseline = all(
             self.provenance.get(h, {}).get("is_accepted_baseline", False)
             for h in (("h1", "h24") if record.horizon == "cross" else (record.horizon,))
@@ -484,7 +505,7 @@ class RunCollector:
         diff = None
         if record.key in self.failed_images:
             diff_file = tree / diff_path(record)
-            write_diff(baseline_image(BASELINES, record.key), tree / str(record.figure), diff_file)
+            write_diff(baseline_image(baselines, record.key), tree / str(record.figure), diff_file)
             diff = diff_path(record) if diff_file.is_file() else None
         elif is_baseline and accepted is not None:
             (tree / accepted).unlink()

@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     study.add_argument("--device", default="cpu")
     study.add_argument("--tsne", action="store_true", help="also compute the slow t-SNE embedding")
     study.add_argument("--out", type=Path, default=Path("results"), help="results root (default results/)")
+    _baselines_option(study)
     study.set_defaults(run=_study)
 
     accept = sub.add_parser(
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep calibration.json (the drift tier fails until recalibrated)",
     )
+    _baselines_option(accept)
     accept.set_defaults(run=_accept)
 
     calibrate = sub.add_parser(
@@ -106,12 +108,29 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="recompute the bounds from the stored ensemble values after a declaration changed (no training)",
     )
+    _baselines_option(calibrate)
     calibrate.set_defaults(run=_calibrate)
 
     bench = sub.add_parser("bench", help="time the floor, analyses and plots; peak RSS; Captum comparison")
     bench.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
     bench.set_defaults(run=_bench)
     return parser
+
+
+def _baselines_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--baselines",
+        type=Path,
+        default=None,
+        help="the accepted baseline folder: checkpoints/, images/, snapshots/, MANIFEST.json, calibration.json "
+        "(default: the project's baselines/)",
+    )
+
+
+def _baselines(args: argparse.Namespace) -> Path:
+    from interp.suite import BASELINES
+
+    return args.baselines.resolve() if args.baselines else BASELINES
 
 
 def _csv_options(parser: argparse.ArgumentParser, *, target: bool) -> None:
@@ -181,7 +200,7 @@ def _study(args: argparse.Namespace) -> int:
     from interp.gate.outcome import summary_line
     from interp.gate.run import GateRun, checks_of_item
     from interp.report import write_study
-    from interp.suite import BASELINES, validate_horizons
+    from interp.suite import validate_horizons
 
     horizons = validate_horizons([args.horizon])
     sources = _sources(
@@ -200,7 +219,7 @@ def _study(args: argparse.Namespace) -> int:
                 "Found --horizon all. Add --horizon, or use --checkpoint-dir for both."
             )
         sources = dataclasses.replace(sources, checkpoint=args.checkpoint)
-    gate = GateRun(sources, BASELINES)
+    gate = GateRun(sources, _baselines(args))
     studies = {h: gate.study(h) for h in horizons}
     for h in horizons:
         gate.baseline(h)  # a baseline that cannot be compared is bad input: fail before any work
@@ -229,10 +248,10 @@ def _accept(args: argparse.Namespace) -> int:
     from interp.gate.calibration import calibrate, default_jobs
     from interp.gate.drift import Calibration, run_drift
     from interp.gate.outcome import run_invariant, summary_line
-    from interp.suite import BASELINES, Sources, baseline_study, load_study
+    from interp.suite import Sources, baseline_study, load_study
 
     accept.refuse_in_ci()
-    baselines = BASELINES
+    baselines = _baselines(args)
     if args.checkpoint_dir is not None:
         files = accept.candidate_files(args.checkpoint_dir)
         sources = Sources(checkpoint_dir=args.checkpoint_dir)
@@ -273,12 +292,11 @@ def _accept(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from interp.gate.calibration import calibrate, default_jobs, rederive
-    from interp.suite import BASELINES
 
     if args.rederive:
-        path = rederive(BASELINES)
+        path = rederive(_baselines(args))
     else:
-        path = calibrate(BASELINES, HORIZONS_HOURS, jobs=args.jobs or default_jobs(), keep=args.keep)
+        path = calibrate(_baselines(args), HORIZONS_HOURS, jobs=args.jobs or default_jobs(), keep=args.keep)
     print(f"wrote {path}")
     return 0
 

@@ -103,6 +103,8 @@ def redraw(baselines: Path, root: Path = PROJECT_ROOT) -> list[str]:
         "--dist",
         "loadgroup",
         f"--mpl-generate-path={baselines / 'images'}",
+        f"--baselines={baselines}",
+        f"--checkpoint-dir={baselines / 'checkpoints'}",
         "--snapshot-update",
         "-k",
         "not test_gate",

@@ -21,10 +21,17 @@ from typing import Any
 from syrupy.extensions.json import JSONSnapshotExtension
 from syrupy.location import PyTestLocation
 
-SNAPSHOT_ROOT = Path(__file__).resolve().parents[2] / "baselines" / "snapshots"
 RELATIVE_TOLERANCE = 1e-4
 ABSOLUTE_TOLERANCE = 1e-7
 _HORIZON = re.compile(r"\[(?:.*-)?(h\d+)(?:-.*)?\]$")
+
+
+def snapshot_root(test_location: PyTestLocation) -> Path:
+    """``<baselines>/snapshots`` of the run (``--baselines``, default the project's ``baselines/``)."""
+    from interp.suite import BASELINES
+
+    config = test_location.item.config
+    return Path(getattr(config.option, "baselines", None) or BASELINES).resolve() / "snapshots"
 
 
 def horizon_folder(test_location: PyTestLocation) -> str:
@@ -39,7 +46,7 @@ class MetricsSnapshotExtension(JSONSnapshotExtension):
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:
         module = Path(test_location.filepath).stem
-        return str(SNAPSHOT_ROOT / horizon_folder(test_location) / module)
+        return str(snapshot_root(test_location) / horizon_folder(test_location) / module)
 
     @classmethod
     def discovery_dirname(cls, *, test_location: PyTestLocation) -> str:

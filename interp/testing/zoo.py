@@ -128,7 +128,9 @@ class Variant:
 VARIANTS: tuple[Variant, ...] = (
     Variant("seed7", True, "training seed 7", train={"seed": 7}),
     Variant("seed8", True, "training seed 8", train={"seed": 8}),
-    Variant("data-seed2", True, "another draw of the embedded room (data seed 2)", data={"seed": 2}),
+    Variant(
+        "data-seed2", True, "another draw of the embedded room (data seed 2)", train={}, data={"seed": 2}
+    ),
     Variant(
         "days300-seed9",
         True,
