@@ -15,6 +15,7 @@ import time
 import warnings
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ from interp import catalog
 from interp.gate.outcome import run_invariant
 from interp.plots.style import draw_styled, png_bytes
 from interp.study import Study
-from interp.suite import PROJECT_ROOT, Sources, load_study
+from interp.suite import Sources, load_study
 
 BUDGET_GATE_S = 60.0
 BUDGET_ANALYSIS_FLOORS = 3.0
@@ -102,7 +103,7 @@ def bench_study(study: Study) -> dict[str, object]:
         sections[item.folder] += _timed(
             lambda item=item: (
                 item.metrics(study),
-                [run_invariant(i, item.id, study) for i in item.invariants],
+                [run_invariant(i, item, study) for i in item.invariants],
             )
         )
         plots[item.id] = _timed(lambda item=item: png_bytes(draw_styled(item.draw, study)), repeat=3)
@@ -126,7 +127,7 @@ def gate_seconds(workers: int) -> tuple[float, int]:
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "checks", "-q", *parallel],
-        cwd=PROJECT_ROOT,
+        cwd=Path.cwd(),
         capture_output=True,
         text=True,
     )

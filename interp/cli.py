@@ -1,4 +1,4 @@
-"""``python -m interp {data,train,study,accept,calibrate,bench}`` (also the ``interp`` console script).
+"""``python -m interp {data,train,study,init,export,accept,calibrate,bench}`` (also the ``interp`` console script).
 
 Exit status: 0 passed, 1 a check failed (``study``), 2 bad input or usage (one line ``interp: error: …`` naming
 the thing and the fix, and no results written), 3 an internal error (with its traceback), 130 interrupted.
@@ -39,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m interp", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(required=True, metavar="{data,train,study,accept,calibrate,bench}")
+    sub = parser.add_subparsers(
+        required=True, metavar="{data,train,study,init,export,accept,calibrate,bench}"
+    )
 
     data = sub.add_parser("data", help="write the embedded data as a CSV in the loader's format")
     data.add_argument("--out", required=True, type=Path, help="CSV file to write")
@@ -50,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train one checkpoint (deterministic)")
     train.add_argument("--horizon", required=True, type=int, choices=HORIZONS_HOURS, help="hours ahead")
     train.add_argument("--model-type", default="cnn_lstm", choices=("cnn_lstm", "lstm"))
+    train.add_argument(
+        "--model",
+        help="your own CNN-LSTM class, package.module:Class (constructor: n_features, horizon_steps)",
+    )
     train.add_argument("--data", type=Path, help="your CSV (default: the embedded data)")
     _csv_options(train, target=True)
     train.add_argument("--lookback", type=float, default=DataConfig.lookback_hours, help="hours (default 24)")
@@ -73,6 +79,29 @@ def _parser() -> argparse.ArgumentParser:
     _baselines_option(study)
     study.set_defaults(run=_study)
 
+    init = sub.add_parser("init", help="scaffold a gate folder: checks/, baselines/, results/, conftest.py")
+    init.add_argument("folder", type=Path, help="the folder to create (or fill)")
+    init.add_argument("--force", action="store_true", help="overwrite existing gate files")
+    init.set_defaults(run=_init)
+
+    export = sub.add_parser("export", help="turn a model trained elsewhere into a checkpoint")
+    export.add_argument("--model", required=True, help="your CNN-LSTM class, package.module:Class")
+    export.add_argument("--state-dict", required=True, type=Path, help="its state_dict (torch.save), .pt")
+    export.add_argument("--data", required=True, type=Path, help="the CSV it was trained on")
+    _csv_options(export, target=True)
+    export.add_argument("--horizon", required=True, type=int, choices=HORIZONS_HOURS, help="hours ahead")
+    export.add_argument(
+        "--lookback", type=float, default=DataConfig.lookback_hours, help="hours (default 24)"
+    )
+    export.add_argument(
+        "--scaler",
+        type=Path,
+        help='JSON {"mean": {feature: value}, "scale": {feature: value}} the model was trained with '
+        "(default: fitted on the training rows, as interp train does)",
+    )
+    export.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
+    export.set_defaults(run=_export)
+
     accept = sub.add_parser(
         "accept",
         help="make a retrain the accepted baseline: checkpoints, manifest, images, snapshots, calibration",
@@ -90,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         help="keep calibration.json (the drift tier fails until recalibrated)",
     )
     _baselines_option(accept)
+    _model_data_options(accept)
     accept.set_defaults(run=_accept)
 
     calibrate = sub.add_parser(
@@ -108,7 +138,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="recompute the bounds from the stored ensemble values after a declaration changed (no training)",
     )
+    calibrate.add_argument("--members", type=int, help="train only the first N members of the ensemble")
     _baselines_option(calibrate)
+    _model_data_options(calibrate)
     calibrate.set_defaults(run=_calibrate)
 
     bench = sub.add_parser("bench", help="time the floor, analyses and plots; peak RSS; Captum comparison")
@@ -125,6 +157,36 @@ def _baselines_option(parser: argparse.ArgumentParser) -> None:
         help="the accepted baseline folder: checkpoints/, images/, snapshots/, MANIFEST.json, calibration.json "
         "(default: the project's baselines/)",
     )
+
+
+def _model_data_options(parser: argparse.ArgumentParser) -> None:
+    """The options saying which horizons, model class and data the accepted baseline belongs to."""
+    parser.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
+    parser.add_argument("--model", help="your model class, package.module:Class")
+    parser.add_argument("--data", type=Path, help="your CSV (default: the embedded data)")
+    _csv_options(parser, target=True)
+
+
+def _gate_pytest_args(args: argparse.Namespace) -> list[str]:
+    """The same choices as pytest options, for the redraw run of ``accept``."""
+    out = [f"--horizon={h}" for h in _horizons(args)]
+    for flag, value in (
+        ("--model", args.model),
+        ("--data", args.data.resolve() if args.data else None),
+        ("--timestamp", args.timestamp if args.data else None),
+        ("--target", args.target if args.data else None),
+        ("--features", ",".join(args.features) if args.features else None),
+        ("--regime-bounds", args.regime_bounds),
+    ):
+        if value is not None:
+            out.append(f"{flag}={value}")
+    return out
+
+
+def _horizons(args: argparse.Namespace) -> tuple[int, ...]:
+    from interp.suite import validate_horizons
+
+    return validate_horizons([args.horizon])
 
 
 def _baselines(args: argparse.Namespace) -> Path:
@@ -144,6 +206,11 @@ def _csv_options(parser: argparse.ArgumentParser, *, target: bool) -> None:
         type=_column_list,
         help="comma-separated feature columns of --data, in order (default: all)",
     )
+    parser.add_argument(
+        "--regime-bounds",
+        metavar="LOW,HIGH",
+        help="CO2 regime bounds in ppm: Low < LOW ≤ Medium < HIGH ≤ High (default 800,1200, or the checkpoint's)",
+    )
 
 
 def _column_list(text: str) -> tuple[str, ...]:
@@ -155,12 +222,13 @@ def _column_list(text: str) -> tuple[str, ...]:
 
 def _sources(args: argparse.Namespace, **fields: object):
     """The study's or training's :class:`~interp.suite.Sources` from the command line."""
-    from interp.suite import Sources
+    from interp.suite import Sources, parse_regime_bounds
 
     csv = {"timestamp": args.timestamp, "features": args.features}
     if getattr(args, "target", None):
         csv["target"] = args.target
-    return Sources(data=args.data, **csv, **fields)
+    bounds = parse_regime_bounds(args.regime_bounds)
+    return Sources(data=args.data, **csv, regime_bounds=bounds, **fields)
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -180,12 +248,16 @@ def _train(args: argparse.Namespace) -> int:
 
         raise ConfigError(f"--out expects a .pt file. Found {str(args.out)!r}. Pass e.g. --out model_h24.pt.")
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
+    sources = _sources(args, model_class=args.model)
     paths = train_checkpoints(
         args.out.parent,
         (args.horizon,),
         (args.model_type,),
-        sources=_sources(args),
-        data_config=DataConfig(lookback_hours=args.lookback),
+        sources=sources,
+        data_config=DataConfig(
+            lookback_hours=args.lookback,
+            **({"regime_bounds": sources.regime_bounds} if sources.regime_bounds else {}),
+        ),
         train_config=config,
         quiet=args.quiet,
         names={(args.model_type, args.horizon): args.out.name},
@@ -200,15 +272,16 @@ def _study(args: argparse.Namespace) -> int:
     from interp.gate.outcome import summary_line
     from interp.gate.run import GateRun, checks_of_item
     from interp.report import write_study
-    from interp.suite import validate_horizons
+    from interp.suite import torch_device, validate_horizons
 
     horizons = validate_horizons([args.horizon])
+    torch_device(args.device)
     sources = _sources(
         args,
         model_class=args.model,
         device=args.device,
         study=StudyConfig(tsne=args.tsne),
-        **({"checkpoint_dir": args.checkpoint_dir} if args.checkpoint_dir else {}),
+        checkpoint_dir=args.checkpoint_dir or _baselines(args) / "checkpoints",
     )
     if args.checkpoint is not None:
         if len(horizons) != 1:
@@ -242,31 +315,128 @@ def _study(args: argparse.Namespace) -> int:
     return 1 if run.status == "failed" else 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from interp.scaffold import init
+
+    written = init(args.folder, force=args.force)
+    print(f"wrote {len(written)} files into {args.folder}")
+    print(
+        f"next: train or export cnn_lstm_h1.pt and cnn_lstm_h24.pt, then in {args.folder}: "
+        f'`interp accept --checkpoint-dir DIR --why "first baseline"` and `pytest checks`'
+    )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import json
+
+    import numpy as np
+    import torch
+
+    from interp.config import DataConfig
+    from interp.data.windows import Scaler
+    from interp.errors import CheckpointError, ConfigError
+    from interp.models.checkpoint import export_checkpoint, resolve_model_class
+
+    if args.out.suffix != ".pt":
+        raise ConfigError(f"--out expects a .pt file. Found {str(args.out)!r}. Pass e.g. --out model_h24.pt.")
+    sources = _sources(args)
+    frame = sources.read_data()
+    features = tuple(map(str, frame.columns))
+    scaler = None
+    if args.scaler is not None:
+        try:
+            raw = json.loads(args.scaler.read_text(encoding="utf-8"))
+            mean = np.array([float(raw["mean"][f]) for f in features])
+            scale = np.array([float(raw["scale"][f]) for f in features])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(
+                f"--scaler {args.scaler}: expected JSON with a mean and a scale for each of {list(features)}. "
+                f"Found {type(exc).__name__}: {exc}. Write one value per feature."
+            ) from None
+        scaler = Scaler(features, mean, scale, features.index(sources.target))
+    try:
+        state = torch.load(args.state_dict, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(
+            f"{args.state_dict}: expected a state_dict saved with torch.save. Found a file torch cannot load "
+            f"safely ({type(exc).__name__}). Save model.state_dict() with torch.save."
+        ) from None
+    state = state.get("state_dict", state) if isinstance(state, dict) else state
+    steps = round(args.horizon * pd_steps_per_hour(frame))
+    model = resolve_model_class(args.model)(n_features=len(features), horizon_steps=steps)
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise CheckpointError(
+            f"{args.state_dict}: expected weights that fit {args.model}(n_features={len(features)}, "
+            f"horizon_steps={steps}). Found a mismatch: {first[:200]}. Export with the class and data it was "
+            f"trained with."
+        ) from None
+    config = DataConfig(
+        lookback_hours=args.lookback,
+        **({"regime_bounds": sources.regime_bounds} if sources.regime_bounds else {}),
+    )
+    path = export_checkpoint(
+        args.out,
+        model,
+        frame,
+        args.horizon,
+        target=sources.target,
+        scaler=scaler,
+        config=config,
+        source=str(args.data),
+    )
+    print(f"wrote {path}")
+    return 0
+
+
+def pd_steps_per_hour(frame) -> float:
+    """Steps per hour of a loaded frame (its ``attrs["resolution"]``)."""
+    import pandas as pd
+
+    from interp.data.windows import infer_resolution
+
+    resolution = frame.attrs.get("resolution") or infer_resolution(frame.index)
+    return pd.Timedelta(hours=1) / resolution
+
+
 def _accept(args: argparse.Namespace) -> int:
     from interp import catalog
+    from interp.errors import CheckpointError
     from interp.gate import accept
     from interp.gate.calibration import calibrate, default_jobs
     from interp.gate.drift import Calibration, run_drift
     from interp.gate.outcome import run_invariant, summary_line
-    from interp.suite import Sources, baseline_study, load_study
+    from interp.suite import baseline_study, checkpoint_name, load_study
 
     accept.refuse_in_ci()
     baselines = _baselines(args)
+    horizons = _horizons(args)
+    sources = _sources(args, model_class=args.model)
     if args.checkpoint_dir is not None:
-        files = accept.candidate_files(args.checkpoint_dir)
-        sources = Sources(checkpoint_dir=args.checkpoint_dir)
+        files = accept.candidate_files(args.checkpoint_dir, horizons)
+        candidate = dataclasses.replace(sources, checkpoint_dir=args.checkpoint_dir)
         calibration = Calibration.read(baselines)
         unhealthy = []
-        for hours in HORIZONS_HOURS:
-            study = load_study(sources, hours)
-            baseline = baseline_study(study, baselines / "checkpoints", sources)
+        for hours in horizons:
+            study = load_study(candidate, hours)
+            baseline = None
+            if not (baselines / "checkpoints" / checkpoint_name("cnn_lstm", hours)).is_file():
+                print(f"  h{hours}: the first accepted baseline (nothing to compare with)")
+            else:
+                try:
+                    baseline = baseline_study(study, baselines / "checkpoints", candidate)
+                except CheckpointError as exc:
+                    print(f"  h{hours}: no drift against the old baseline: {exc}")
             for item in catalog.items():
                 for invariant in item.invariants:
-                    outcome = run_invariant(invariant, item.id, study)
+                    outcome = run_invariant(invariant, item, study)
                     if outcome.status == "failed":
                         unhealthy.append(summary_line(outcome))
-                for drift in item.drift:
-                    outcome = run_drift(drift, item.id, study, baseline, calibration)
+                for drift in item.drift if baseline is not None else ():
+                    outcome = run_drift(drift, item, study, baseline, calibration)
                     print(f"  {outcome.status:7s} {summary_line(outcome)}")
         if unhealthy and not args.force:
             for line in unhealthy:
@@ -281,22 +451,31 @@ def _accept(args: argparse.Namespace) -> int:
         print(f"copied {', '.join(p.name for p in files)} into {baselines / 'checkpoints'}")
     manifest = accept.write_manifest(baselines, args.why)
     print(f"wrote {manifest}")
-    changes = accept.redraw(baselines)
+    changes = accept.redraw(baselines, extra=_gate_pytest_args(args))
     print(f"exact tier redrawn: {len(changes)} file(s) changed")
     for line in changes:
         print(f"  {line}")
     if args.checkpoint_dir is not None and not args.skip_calibration:
-        print(f"wrote {calibrate(baselines, HORIZONS_HOURS, jobs=default_jobs())}")
+        print(f"wrote {calibrate(baselines, horizons, sources=sources, jobs=default_jobs())}")
     return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from interp.gate.calibration import calibrate, default_jobs, rederive
+    from interp.gate.calibration import calibrate, default_jobs, ensemble_for, rederive
 
     if args.rederive:
         path = rederive(_baselines(args))
     else:
-        path = calibrate(_baselines(args), HORIZONS_HOURS, jobs=args.jobs or default_jobs(), keep=args.keep)
+        sources = _sources(args, model_class=args.model)
+        members = ensemble_for(sources)[: args.members] if args.members else None
+        path = calibrate(
+            _baselines(args),
+            _horizons(args),
+            sources=sources,
+            members=members,
+            jobs=args.jobs or default_jobs(),
+            keep=args.keep,
+        )
     print(f"wrote {path}")
     return 0
 

@@ -47,6 +47,39 @@ def find_layers(model: nn.Module) -> CNNLayers:
     return CNNLayers(convs[0], convs[1], pools[0], lstms[0])
 
 
+def check_forecaster(model: nn.Module, x: torch.Tensor, horizon_steps: int) -> None:
+    """Refuse, with one clear line, a model the suite cannot study faithfully.
+
+    The model must expose the studied layers (:func:`find_layers`), its LSTM must be unidirectional (the suite
+    reads the last layer's final hidden state as what the head reads; a bidirectional LSTM's head reads both
+    directions), and ``model(x)`` must return one tensor ``(N, horizon_steps)``.
+
+    Raises
+    ------
+    ConfigError
+        Naming what was found and the fix.
+    """
+    layers = find_layers(model)
+    name = type(model).__name__
+    if layers.lstm.bidirectional:
+        raise ConfigError(
+            f"{name}: expected a unidirectional nn.LSTM (the suite studies the final hidden state the head reads). "
+            f"Found bidirectional=True. Study a unidirectional model, or wrap yours so its head reads one direction."
+        )
+    with model_unchanged(model), torch.no_grad():
+        out = model(x[:2])
+    if not isinstance(out, torch.Tensor):
+        raise ConfigError(
+            f"{name}: expected forward to return one tensor (batch, {horizon_steps}). Found a {type(out).__name__}. "
+            f"Wrap the model so forward returns the prediction only, e.g. `lambda x: model(x)[0]` in an nn.Module."
+        )
+    if tuple(out.shape) != (min(2, len(x)), horizon_steps):
+        raise ConfigError(
+            f"{name}: expected forward to return (batch, {horizon_steps}) predictions. Found shape "
+            f"{tuple(out.shape)}. Build the model with horizon_steps={horizon_steps} for this data."
+        )
+
+
 class CNNLSTMHookManager:
     """Capture a CNN-LSTM's internal tensors during a forward pass.
 

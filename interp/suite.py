@@ -18,12 +18,15 @@ from interp.config import HORIZONS_HOURS, TARGET, DataConfig, StudyConfig, Train
 from interp.data.synthetic import indoor_co2
 from interp.data.windows import Dataset, make_dataset
 from interp.errors import CheckpointError, ConfigError
+from interp.hooks import check_forecaster
 from interp.models.checkpoint import CheckpointMeta, check_fits, load_checkpoint, save_checkpoint
 from interp.study import Study
 from interp.training import train
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BASELINES = PROJECT_ROOT / "baselines"
+BASELINES = Path("baselines")
+"""The accepted baseline folder of the gate folder one works in (relative to the current folder): never a path
+inside the installed package."""
+
 REFERENCE_CHECKPOINTS = BASELINES / "checkpoints"
 
 
@@ -52,6 +55,9 @@ class Sources:
     timestamp, target, features : str, str, tuple of str
         How to read ``data``: the timestamp column, the target column (for training; a study uses the
         checkpoint's target) and the feature columns in order (default: every column but the timestamp).
+    regime_bounds : (float, float), optional
+        CO2 regime bounds in ppm (Low < b0 ≤ Medium < b1 ≤ High) instead of the checkpoint's (a study) or the
+        default 800/1200 (training).
     """
 
     checkpoint_dir: Path = REFERENCE_CHECKPOINTS
@@ -63,6 +69,7 @@ class Sources:
     timestamp: str = "timestamp"
     target: str = TARGET
     features: tuple[str, ...] | None = None
+    regime_bounds: tuple[float, float] | None = None
 
     def checkpoint_path(self, horizon_hours: float) -> Path:
         """The CNN-LSTM checkpoint of a horizon: ``checkpoint`` when given, else from ``checkpoint_dir``."""
@@ -77,6 +84,56 @@ class Sources:
         return load_csv(
             self.data, timestamp=self.timestamp, target=target or self.target, features=self.features
         )
+
+
+def parse_regime_bounds(text: str | None) -> tuple[float, float] | None:
+    """``"800,1200"`` → ``(800.0, 1200.0)``; None for None.
+
+    Raises
+    ------
+    ConfigError
+        Unless two increasing, positive numbers.
+    """
+    if text is None:
+        return None
+    try:
+        low, high = (float(v) for v in str(text).split(","))
+    except ValueError:
+        low = high = float("nan")
+    if not (0 < low < high):
+        raise ConfigError(
+            f"--regime-bounds expects two increasing CO2 levels in ppm, Low < b0 ≤ Medium < b1 ≤ High. Found "
+            f"{text!r}. Pass e.g. --regime-bounds 800,1200."
+        )
+    return low, high
+
+
+def torch_device(spec: str) -> torch.device:
+    """The torch device ``spec`` names, checked against this torch build.
+
+    Raises
+    ------
+    ConfigError
+        One line naming what was asked for and what this build has (baselines are drawn on CPU).
+    """
+    try:
+        device = torch.device(spec)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(
+            f"--device expects cpu or cuda[:N]. Found {spec!r}. Pass --device cpu (the default)."
+        ) from None
+    available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if not available.get(device.type, False):
+        raise ConfigError(
+            f"--device {spec}: this torch build ({torch.__version__}) has no {device.type.upper()} device "
+            f"(CUDA available: {torch.cuda.is_available()}). Pass --device cpu, or install a CUDA build of torch "
+            f"(see README, Devices)."
+        )
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ConfigError(
+            f"--device {spec}: this machine has {torch.cuda.device_count()} CUDA device(s). Pick one of them."
+        )
+    return device
 
 
 def validate_horizons(values: list[str] | list[int] | tuple[int, ...] | None) -> tuple[int, ...]:
@@ -129,10 +186,13 @@ def load_study(sources: Sources, horizon_hours: float) -> Study:
         comparison, comparison_meta = load_checkpoint(comparison_path)
         check_fits(comparison_meta, meta.feature_names, horizon_hours)
     data_config = DataConfig(
-        lookback_hours=meta.lookback_hours, regime_bounds=meta.regime_bounds, **_embedded_fields(meta.data)
+        lookback_hours=meta.lookback_hours,
+        regime_bounds=sources.regime_bounds or meta.regime_bounds,
+        **_embedded_fields(meta.data),
     )
     dataset = _dataset_for(sources, horizon_hours, data_config, meta)
-    device = torch.device(sources.device)
+    check_forecaster(model, dataset.test.x, dataset.horizon_steps)
+    device = torch_device(sources.device)
     model.to(device)
     if comparison is not None:
         comparison.to(device)
@@ -222,7 +282,7 @@ def train_checkpoints(
     for horizon in horizons:
         dataset = load_dataset(sources, horizon, data_config)
         for model_type in model_types:
-            result = train(model_type, dataset, train_config, quiet=quiet)
+            result = train(model_type, dataset, train_config, quiet=quiet, model_class=sources.model_class)
             paths.append(
                 save_checkpoint(
                     out_dir / (names or {}).get((model_type, horizon), checkpoint_name(model_type, horizon)),
@@ -236,25 +296,3 @@ def train_checkpoints(
     if not paths:
         raise ConfigError("Nothing to train: expected at least one horizon and model type.")
     return paths
-
-
-def provenance(studies: dict[int, Study]) -> dict[str, object]:
-    """Each study's checkpoint: path (relative to the project when inside it), sha256 and model class.
-
-    ``interp.report.write_study`` adds the library versions and the data fingerprints itself.
-    """
-    import hashlib
-
-    out: dict[str, object] = {}
-    for study in studies.values():
-        meta = study.checkpoint
-        if meta is None:
-            continue
-        path = meta.path.resolve()
-        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-        out[study.tag] = {
-            "checkpoint": str(shown),
-            "checkpoint_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "model_class": meta.model_class,
-        }
-    return out

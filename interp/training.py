@@ -64,13 +64,31 @@ def deterministic(seed: int, threads: int) -> Iterator[None]:
         torch.use_deterministic_algorithms(previous[1])
 
 
-def build_model(model_type: str, dataset: Dataset) -> nn.Module:
-    """A freshly initialised ``cnn_lstm`` or ``lstm`` model sized for ``dataset``."""
-    return MODEL_TYPES[model_type](n_features=dataset.n_features, horizon_steps=dataset.horizon_steps)
+def build_model(model_type: str, dataset: Dataset, model_class: str | None = None) -> nn.Module:
+    """A freshly initialised model sized for ``dataset``: ``cnn_lstm`` or ``lstm``, or the user's own class.
+
+    The constructor contract of a user class (``model_class``, ``package.module:Class``): it takes the keyword
+    arguments ``n_features`` (input features F) and ``horizon_steps`` (output steps H), and its ``forward`` maps
+    ``(B, L, F)`` model units to one tensor ``(B, H)``. It is built from ``nn.Conv1d`` ×2 (each followed by its
+    ``nn.BatchNorm1d`` and an ``nn.ReLU`` module), an ``nn.MaxPool1d`` and a unidirectional ``nn.LSTM`` whose last
+    hidden state feeds the head; the modules may be nested and named as you like (they are found by type).
+    """
+    if model_class is not None and model_type == "cnn_lstm":
+        from interp.models.checkpoint import resolve_model_class
+
+        cls = resolve_model_class(model_class)
+    else:
+        cls = MODEL_TYPES[model_type]
+    return cls(n_features=dataset.n_features, horizon_steps=dataset.horizon_steps)
 
 
 def train(
-    model_type: str, dataset: Dataset, config: TrainConfig = TrainConfig(), *, quiet: bool = False
+    model_type: str,
+    dataset: Dataset,
+    config: TrainConfig = TrainConfig(),
+    *,
+    quiet: bool = False,
+    model_class: str | None = None,
 ) -> TrainResult:
     """Train a ``cnn_lstm`` or ``lstm`` forecaster on ``dataset.train`` with early stopping on ``dataset.val``.
 
@@ -81,9 +99,12 @@ def train(
     config : TrainConfig
     quiet : bool
         Hide the tqdm progress bar (it is hidden anyway when stderr is not a terminal).
+    model_class : str, optional
+        ``package.module:Class`` of your own CNN-LSTM, trained instead of ``CNNLSTMForecaster`` (see
+        :func:`build_model` for its constructor contract).
     """
     with deterministic(config.seed, config.threads):
-        model = build_model(model_type, dataset)
+        model = build_model(model_type, dataset, model_class)
         loader = DataLoader(
             TensorDataset(dataset.train.x, dataset.train.y),
             batch_size=config.batch_size,

@@ -129,8 +129,8 @@ CASES: tuple[Case, ...] = (
         "differs",
     ),
     Case("E4", "finite-forecast", "conv1 bias exploded", exploded("conv1.bias"), "differs"),
-    Case("E5", "skill-over-naive", "head weights shuffled", shuffled_head, "too low"),
-    Case("E5", "skill-over-naive", "head weights shuffled (1 h)", shuffled_head, "too low", 1),
+    Case("E5", "skill-over-climatology", "head weights shuffled", shuffled_head, "too low"),
+    Case("E5", "skill-over-climatology", "head weights shuffled (1 h)", shuffled_head, "too low", 1),
 )
 
 

@@ -43,7 +43,7 @@ class Invariant:
     Attributes
     ----------
     name : str
-        Kebab-case property, unique within the item: the pytest id is ``h24-E5-skill-over-naive``.
+        Kebab-case property, unique within the item: the pytest id is ``h24-E5-skill-over-climatology``.
     check : callable
         ``check(study) -> Verdict`` (``check(study_1h, study_24h)`` for a cross-horizon item). Raises
         ``InvariantSkipped`` with the reason when the property does not apply to this data.
@@ -153,6 +153,9 @@ class Item:
         Tier-1 health properties of the model, by name.
     drift : tuple of Drift
         Tier-2 measures compared with the accepted baseline model.
+    needs_regimes : bool
+        The item is about the CO2 regimes: on data whose evaluation windows fill fewer than two regimes it is
+        not drawn and its checks skip, with the reason (:func:`not_applicable`).
     tables : callable, optional
         ``tables(study) -> {file_name: csv_text}`` written beside the figure (e.g. ``A6_activation_stats.csv``).
     """
@@ -166,6 +169,7 @@ class Item:
     invariants: tuple[Invariant, ...] = ()
     drift: tuple[Drift, ...] = ()
     tables: Callable[[Study], Mapping[str, str]] | None = None
+    needs_regimes: bool = False
 
     @property
     def file_name(self) -> str:
@@ -233,3 +237,22 @@ def item_key(it: Item | CrossItem) -> str:
     if isinstance(it, CrossItem) or any(other is it or other == it for other in items()):
         return it.id
     return f"{it.id}-{it.slug}"
+
+
+def not_applicable(it: Item | CrossItem, *studies: Study) -> str | None:
+    """Why ``it`` does not apply to these studies' data (None: it applies): a regime item on data whose evaluation
+    windows fill fewer than two CO2 regimes (a perfect "regime probe" there would only say there is one regime)."""
+    if not getattr(it, "needs_regimes", False):
+        return None
+    from interp.config import REGIME_NAMES
+
+    for study in studies:
+        present = sorted({int(r) for r in study.dataset.test_regimes})
+        if len(present) < 2:
+            low, high = study.dataset.regime_bounds
+            found = ", ".join(REGIME_NAMES[r] for r in present) or "no"
+            return (
+                f"{it.id} needs at least two CO2 regimes; the {study.tag} evaluation windows fill only {found} "
+                f"(bounds {low:g}/{high:g} ppm). Set --regime-bounds to this building's CO2 levels."
+            )
+    return None

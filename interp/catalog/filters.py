@@ -358,6 +358,7 @@ ITEMS: tuple[Item, ...] = (
                 "filters that read the CO2 input respond to its level, trained or not; an input-blind block does not",
             ),
         ),
+        needs_regimes=True,
     ),
     Item(
         "A8",

@@ -6,11 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from interp import nulls
 from interp.analyses import quality, similarity, skill
 from interp.catalog import SECTION_FOLDERS, Drift, Invariant, Item
 from interp.plots import quality as quality_plots
 from interp.study import Study
-from interp.verdict import Verdict
+from interp.verdict import Verdict, prediction_bound, span
 
 FOLDER = SECTION_FOLDERS["E-predictions"]
 
@@ -38,19 +39,25 @@ def finite_forecast(study: Study) -> Verdict:
     )
 
 
-def skill_over_naive(study: Study) -> Verdict:
-    """E5 (learned): the forecast beats, over all horizon steps, the better of persistence and the mean."""
+def skill_over_climatology(study: Study) -> Verdict:
+    """E5 (learned): the forecast beats the training mean by more than untrained networks of the architecture do.
+
+    The reference is the no-information forecast (the mean training target of each horizon step); the bound is
+    the one-sided 99 % prediction bound of the same skill for the random initialisations of the model
+    (:func:`interp.nulls.null_studies`). Beating persistence is not asked here: at fine resolutions persistence
+    is hard to beat for a healthy model (the 5-min UCI data), so the skill over the best naive forecast is
+    reported beside it and tracked by the drift tier against the accepted model.
+    """
     scores = skill.skill_scores(study)
-    others = ", ".join(
-        f"{name} {value:.3f}" for name, value in scores.skills().items() if name != "best naive"
-    )
+    null = nulls.null_values(study, lambda n: skill.skill_scores(n).skill("mean"))
+    others = ", ".join(f"{name} {value:.3f}" for name, value in scores.skills().items() if name != "mean")
     return Verdict(
-        scores.skill("best naive"),
+        scores.skill("mean"),
         ">",
-        0.0,
-        "MSE skill over the best naive forecast (per step, persistence or the training mean), all steps",
-        context=f"skill over {others}",
-        fix="The forecast is no better than a forecast without a model: retrain, or check the data and checkpoint.",
+        prediction_bound(null, "higher"),
+        "MSE skill over the training-mean forecast, all horizon steps",
+        context=f"random-init networks {span(null)}, 99 % bound; skill over {others}",
+        fix="The forecast carries no information beyond the mean: retrain, or check the data and checkpoint.",
     )
 
 
@@ -123,10 +130,10 @@ ITEMS: tuple[Item, ...] = (
         metrics=_e5_metrics,
         invariants=(
             Invariant(
-                "skill-over-naive",
-                skill_over_naive,
+                "skill-over-climatology",
+                skill_over_climatology,
                 "learned",
-                "training makes the forecast better than the no-skill forecasts persistence and the mean",
+                "training makes the forecast better than the no-information forecast, the training mean",
             ),
         ),
         drift=(
@@ -178,5 +185,6 @@ ITEMS: tuple[Item, ...] = (
                 resolution=1.0,
             ),
         ),
+        needs_regimes=True,
     ),
 )

@@ -202,6 +202,7 @@ ITEMS: tuple[Item, ...] = (
                 resolution=0.01,
             ),
         ),
+        needs_regimes=True,
     ),
     Item(
         "C5",
@@ -223,6 +224,7 @@ ITEMS: tuple[Item, ...] = (
         draw=lambda s: plots.kmeans_clusters(analyses.hidden_state_pca(s), analyses.hidden_state_clusters(s)),
         metrics=_c6_metrics,
         tables=lambda s: {"C6_cluster_regime_crosstab.csv": crosstab_csv(analyses.hidden_state_clusters(s))},
+        needs_regimes=True,
     ),
     Item(
         "C7",

@@ -27,7 +27,7 @@ from pathlib import Path
 from interp.config import HORIZONS_HOURS
 from interp.errors import ConfigError
 from interp.gate.manifest import manifest_of
-from interp.suite import PROJECT_ROOT, checkpoint_name
+from interp.suite import checkpoint_name
 
 
 def refuse_in_ci() -> None:
@@ -39,8 +39,8 @@ def refuse_in_ci() -> None:
         )
 
 
-def candidate_files(folder: Path) -> list[Path]:
-    """The checkpoints of a folder to accept: ``cnn_lstm_h{H}.pt`` for every horizon (``lstm_h{H}.pt`` optional).
+def candidate_files(folder: Path, horizons: tuple[int, ...] = HORIZONS_HOURS) -> list[Path]:
+    """The checkpoints of a folder to accept: ``cnn_lstm_h{H}.pt`` for each horizon (``lstm_h{H}.pt`` optional).
 
     Raises
     ------
@@ -48,7 +48,7 @@ def candidate_files(folder: Path) -> list[Path]:
         When a horizon's CNN-LSTM checkpoint is missing.
     """
     files = []
-    for hours in HORIZONS_HOURS:
+    for hours in horizons:
         for model_type in ("cnn_lstm", "lstm"):
             path = folder / checkpoint_name(model_type, hours)
             if path.is_file():
@@ -89,8 +89,10 @@ def install(files: list[Path], baselines: Path) -> None:
             shutil.copyfile(path, target / path.name)
 
 
-def redraw(baselines: Path, root: Path = PROJECT_ROOT) -> list[str]:
-    """Regenerate baseline images and snapshots with pytest; returns the changed files (relative to baselines)."""
+def redraw(baselines: Path, root: Path | None = None, extra: list[str] | None = None) -> list[str]:
+    """Regenerate baseline images and snapshots with pytest in the gate folder ``root`` (default: the current
+    folder, whose ``checks/`` holds the gate); returns the changed files (relative to baselines)."""
+    root = root or Path.cwd()
     before = {**_prefixed(baselines, "images"), **_prefixed(baselines, "snapshots")}
     command = [
         sys.executable,
@@ -108,6 +110,7 @@ def redraw(baselines: Path, root: Path = PROJECT_ROOT) -> list[str]:
         "--snapshot-update",
         "-k",
         "not test_gate",
+        *(extra or []),
     ]
     result = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
     if result.returncode not in (0, 5):

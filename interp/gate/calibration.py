@@ -35,6 +35,7 @@ from interp.atomic import write_json
 from interp.config import DataConfig, TrainConfig
 from interp.gate.drift import CALIBRATION, measure_key
 from interp.gate.manifest import sha256_of
+from interp.suite import Sources
 from interp.verdict import NULL_CONFIDENCE, prediction_bound
 
 RULE = (
@@ -93,25 +94,31 @@ def _fisher_floor(values: np.ndarray, resolution: float) -> float:
     return resolution / (1 - mean**2)
 
 
+USER_DATA_ENSEMBLE: tuple[Member, ...] = tuple(Member(f"seed{k}", k) for k in range(1, 9))
+"""The ensemble on user data: eight training seeds (the embedded room's data variations do not apply)."""
+
+
+def ensemble_for(sources: Sources) -> tuple[Member, ...]:
+    """The default ensemble for these sources: :data:`ENSEMBLE` on the embedded data, else
+    :data:`USER_DATA_ENSEMBLE`."""
+    return ENSEMBLE if sources.data is None else USER_DATA_ENSEMBLE
+
+
 def member_values(
-    member: Member,
-    horizon: int,
-    baseline_dir: str,
-    data: str | None,
-    model_class: str | None,
-    keep: str | None,
+    member: Member, horizon: int, baseline_dir: str, sources: Sources, keep: str | None
 ) -> dict[str, float]:
     """Train one member for one horizon and measure every drift of the catalog against the baseline.
 
-    Runs in a worker process (arguments are plain values); returns ``{measure key: drift value}``.
+    Runs in a worker process (picklable arguments); returns ``{measure key: drift value}``.
     """
     from interp.models.checkpoint import load_checkpoint
     from interp.runtime import single_threaded
-    from interp.suite import Sources, baseline_study, checkpoint_name, load_study, train_checkpoints
+    from interp.suite import baseline_study, checkpoint_name, load_study, train_checkpoints
 
     single_threaded()
     baselines = Path(baseline_dir)
-    _, meta = load_checkpoint(baselines / checkpoint_name("cnn_lstm", horizon), model_class)
+    data = sources.data
+    _, meta = load_checkpoint(baselines / checkpoint_name("cnn_lstm", horizon), sources.model_class)
     train_config = _recipe(TrainConfig, meta.training, seed=member.train_seed)
     data_fields = {
         k: v for k, v in meta.data.items() if k in {f.name for f in dataclasses.fields(DataConfig)}
@@ -121,7 +128,6 @@ def member_values(
             {k: v for k, v in (("seed", member.data_seed), ("days", member.days)) if v is not None}
         )
     data_config = _recipe(DataConfig, data_fields, lookback_hours=meta.lookback_hours)
-    sources = Sources(data=Path(data) if data else None, model_class=model_class)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(keep) / member.name if keep else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -176,19 +182,21 @@ def calibrate(
     baselines: Path,
     horizons: tuple[int, ...],
     *,
-    members: tuple[Member, ...] = ENSEMBLE,
-    data: Path | None = None,
-    model_class: str | None = None,
+    sources: Sources | None = None,
+    members: tuple[Member, ...] | None = None,
     jobs: int = 2,
     keep: Path | None = None,
 ) -> Path:
-    """Train the ensemble, measure every drift and write ``baselines/calibration.json``; returns its path."""
+    """Train the ensemble, measure every drift and write ``baselines/calibration.json``; returns its path.
+
+    ``sources`` say where the data comes from and which model class to build (default: the embedded data and
+    the reference class); ``members`` default to :func:`ensemble_for` the sources.
+    """
+    sources = sources or Sources()
+    members = members or ensemble_for(sources)
     checkpoints = baselines / "checkpoints"
     tasks = [(m, h) for h in horizons for m in members]
-    args = [
-        (m, h, str(checkpoints), str(data) if data else None, model_class, str(keep) if keep else None)
-        for m, h in tasks
-    ]
+    args = [(m, h, str(checkpoints), sources, str(keep) if keep else None) for m, h in tasks]
     if jobs > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(member_values, *zip(*args, strict=True)))
@@ -209,7 +217,7 @@ def calibrate(
             "rule": RULE,
             "baseline": {p.name: sha256_of(p) for p in sorted(checkpoints.glob("cnn_lstm_*.pt"))},
             "ensemble": [dataclasses.asdict(m) for m in members],
-            "data": str(data) if data else "embedded",
+            "data": str(sources.data) if sources.data else "embedded",
             "measures": bounds(values),
         },
     )

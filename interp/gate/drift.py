@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from interp.catalog import Drift
+from interp.catalog import Drift, Item, not_applicable
 from interp.errors import ConfigError
 from interp.gate.manifest import sha256_of
 from interp.gate.outcome import CheckOutcome, from_verdict
@@ -126,18 +126,29 @@ def drift_verdict(drift: Drift, value: float, tolerance: Tolerance, detail: str)
 
 
 def run_drift(
-    drift: Drift, item_id: str, study: Study, baseline: Study | None, calibration: Calibration | None
+    drift: Drift, item: Item | str, study: Study, baseline: Study | None, calibration: Calibration | None
 ) -> CheckOutcome:
-    """One drift check of ``study`` against ``baseline`` (None: the model under test is the baseline)."""
+    """One drift check of ``study`` against ``baseline`` (None: the model under test is the baseline).
+
+    ``item`` is the catalog item (or its plan id); an item that does not apply to the data
+    (:func:`interp.catalog.not_applicable`) gives a skipped outcome with the reason.
+    """
     tag = study.tag
+    item_id = item if isinstance(item, str) else item.id
 
     def outcome(status: str, message: str) -> CheckOutcome:
         return CheckOutcome(
             "drift", tag, item_id, drift.name, status, drift.worse, measure=drift.what, message=message
         )
 
+    reason = None if isinstance(item, str) else not_applicable(item, study)
+    if reason is not None:
+        return outcome("skipped", reason)
     if baseline is None:
         return outcome("passed", "the model under test is the accepted baseline: no drift by definition")
+    value, mine, theirs = drift.measure(study, baseline)
+    if mine is not None and theirs is not None and np.isnan(mine) and np.isnan(theirs):
+        return outcome("skipped", f"{drift.what} is not defined on this data for either model")
     tolerance = calibration.tolerance(tag, measure_key(item_id, drift)) if calibration is not None else None
     if tolerance is None:
         where = calibration.path if calibration is not None else CALIBRATION
@@ -149,9 +160,6 @@ def run_drift(
     stale = calibration.stale_for(baseline)
     if stale:
         return outcome("failed", stale)
-    value, mine, theirs = drift.measure(study, baseline)
-    if mine is not None and theirs is not None and np.isnan(mine) and np.isnan(theirs):
-        return outcome("skipped", f"{drift.what} is not defined on this data for either model")
     detail = f"model {fmt(mine)}, baseline {fmt(theirs)}; " if mine is not None and theirs is not None else ""
     return from_verdict(
         "drift", tag, item_id, drift.name, drift.worse, drift_verdict(drift, value, tolerance, detail)

@@ -148,7 +148,7 @@ def _short(sha: str | None) -> str:
 
 def manifest_of(checkpoints: Path, why: str) -> Manifest:
     """The manifest of the checkpoints in a folder (every ``*.pt``): their hashes, their data, these versions."""
-    from interp.models.checkpoint import load_checkpoint
+    from interp.models.checkpoint import read_payload
 
     files = sorted(checkpoints.glob("*.pt"))
     if not files:
@@ -157,10 +157,10 @@ def manifest_of(checkpoints: Path, why: str) -> Manifest:
         )
     data: dict[str, dict[str, str]] = {}
     for path in files:
-        _, meta = load_checkpoint(path)
+        payload = read_payload(path)
         if path.name.startswith("cnn_lstm_"):
-            data[f"h{meta.horizon_hours:g}"] = {
-                "source": str(meta.data.get("source")),
-                "fingerprint": str(meta.data.get("fingerprint")),
+            data[f"h{float(payload['horizon_hours']):g}"] = {
+                "source": str(payload["data"].get("source")),
+                "fingerprint": str(payload["data"].get("fingerprint")),
             }
     return Manifest({p.name: sha256_of(p) for p in files}, data, library_versions(), why)

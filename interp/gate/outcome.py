@@ -1,6 +1,6 @@
 """One record per gate check: what the terminal verdict, ``study_results.json`` and the report all show.
 
-A check is identified as ``<horizon>-<item>-<name>`` (``h24-E5-skill-over-naive``, ``cross-E8-…``), the same id
+A check is identified as ``<horizon>-<item>-<name>`` (``h24-E5-skill-over-climatology``, ``cross-E8-…``), the same id
 pytest shows in ``test_invariant[…]`` and ``test_drift[…]``.
 """
 
@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from interp.catalog import Invariant
+from interp.catalog import CrossItem, Invariant, Item, not_applicable
 from interp.errors import InvariantSkipped
 from interp.metrics import round_float
 from interp.study import Study
@@ -72,7 +72,7 @@ class CheckOutcome:
         return f"{self.horizon}-{self.item}-{self.name}"
 
     def line(self) -> str:
-        """``"FAILED h24 E5 skill-over-naive [invariant]: … = -0.1; expected > 0 (too low)"``."""
+        """``"FAILED h24 E5 skill-over-climatology [invariant]: … = -0.1; expected > 0 (too low)"``."""
         return f"{self.status.upper()} {self.horizon} {self.item} {self.name} [{self.tier}]: {self.message}"
 
     def to_json(self) -> dict[str, Any]:
@@ -117,14 +117,22 @@ def from_verdict(tier: str, horizon: str, item: str, name: str, kind: str, verdi
     )
 
 
-def run_invariant(invariant: Invariant, item_id: str, *studies: Study) -> CheckOutcome:
-    """Run one invariant on one study (or the 1 h and 24 h pair of a cross item)."""
+def run_invariant(invariant: Invariant, item: Item | CrossItem | str, *studies: Study) -> CheckOutcome:
+    """Run one invariant on one study (or the 1 h and 24 h pair of a cross item).
+
+    ``item`` is the catalog item (or its plan id); an item that does not apply to the data
+    (:func:`interp.catalog.not_applicable`) gives a skipped outcome with the reason.
+    """
     horizon = studies[0].tag if len(studies) == 1 else "cross"
+    item_id = item if isinstance(item, str) else item.id
+    reason = None if isinstance(item, str) else not_applicable(item, *studies)
     try:
+        if reason is not None:
+            raise InvariantSkipped(reason)
         verdict = invariant.check(*studies)
-    except InvariantSkipped as reason:
+    except InvariantSkipped as skipped:
         return CheckOutcome(
-            "invariant", horizon, item_id, invariant.name, "skipped", invariant.kind, message=str(reason)
+            "invariant", horizon, item_id, invariant.name, "skipped", invariant.kind, message=str(skipped)
         )
     return from_verdict("invariant", horizon, item_id, invariant.name, invariant.kind, verdict)
 

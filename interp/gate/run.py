@@ -19,7 +19,7 @@ from interp.gate.outcome import CheckOutcome, run_invariant
 from interp.report import accepted_path, copy_into, diff_path
 from interp.runrecord import ItemRecord
 from interp.study import Study
-from interp.suite import PROJECT_ROOT, Sources, baseline_study, checkpoint_name, load_study
+from interp.suite import Sources, baseline_study, checkpoint_name, load_study
 
 SKIPPED_EXACT_PREFIX = "exact tier skipped"
 
@@ -125,11 +125,11 @@ class GateRun:
 
 
 def git_commit() -> str:
-    """The project's git commit (with ``+dirty`` when the tree has changes), ``"unknown"`` outside git."""
+    """The git commit of the current folder (``+dirty`` when tracked files changed), ``"unknown"`` outside git."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
+            cwd=Path.cwd(),
             capture_output=True,
             text=True,
             check=True,
@@ -137,7 +137,7 @@ def git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=PROJECT_ROOT,
+            cwd=Path.cwd(),
             capture_output=True,
             text=True,
             check=True,
@@ -150,7 +150,8 @@ def git_commit() -> str:
 
 def _shown(path: Path) -> str:
     resolved = path.resolve()
-    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(resolved)
+    here = Path.cwd().resolve()
+    return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(resolved)
 
 
 def checks_of_item(
@@ -163,12 +164,10 @@ def checks_of_item(
     accepted figure and the difference image are copied.
     """
     horizon = record.horizon
-    outcomes = [run_invariant(inv, item.id, *args) for inv in item.invariants]
+    outcomes = [run_invariant(inv, item, *args) for inv in item.invariants]
     if isinstance(item, Item):
         hours = int(args[0].horizon_hours)
-        outcomes += [
-            run_drift(d, item.id, args[0], gate.baseline(hours), gate.calibration) for d in item.drift
-        ]
+        outcomes += [run_drift(d, item, args[0], gate.baseline(hours), gate.calibration) for d in item.drift]
         horizons: tuple[int, ...] = (hours,)
     else:
         horizons = tuple(int(s.horizon_hours) for s in args)

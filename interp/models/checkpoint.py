@@ -138,35 +138,7 @@ def load_checkpoint(
         ``model_class`` that does not import.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(
-            f"{path}: expected a checkpoint file. Found nothing there. "
-            f"Train one with `python -m interp train --out {path}`."
-        )
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated zip, foreign pickle, not a torch file at all
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(
-            f"{path}: expected a checkpoint written by `python -m interp train`. Found a file torch cannot "
-            f"load safely ({reason[:160]}). Retrain it or restore the file."
-        ) from None
-    if not isinstance(payload, dict) or "format_version" not in payload:
-        raise CheckpointError(
-            f"{path}: expected an interp checkpoint (a dict with format_version). "
-            f"Found a {type(payload).__name__}. Train one with `python -m interp train`."
-        )
-    if payload["format_version"] != FORMAT_VERSION:
-        raise CheckpointError(
-            f"{path}: expected checkpoint format version {FORMAT_VERSION}. Found "
-            f"{payload['format_version']!r}. Retrain it with this version of interp."
-        )
-    missing = [k for k in REQUIRED_KEYS if k not in payload]
-    if missing:
-        raise CheckpointError(
-            f"{path}: expected the keys {list(REQUIRED_KEYS)}. Missing {missing}. "
-            f"Retrain it with `python -m interp train`."
-        )
+    payload = read_payload(path)
     cls = resolve_model_class(model_class) if model_class else MODEL_CLASSES.get(payload["model_class"])
     if cls is None:
         raise CheckpointError(
@@ -206,6 +178,46 @@ def load_checkpoint(
         metrics=dict(payload["metrics"]),
     )
     return model, meta
+
+
+def read_payload(path: Path) -> dict[str, Any]:
+    """The checkpoint's dict, loaded with ``weights_only=True`` and checked for the format (no model is built).
+
+    Raises
+    ------
+    CheckpointError
+        Missing, truncated or foreign file; wrong format version; missing keys.
+    """
+    if not path.is_file():
+        raise CheckpointError(
+            f"{path}: expected a checkpoint file. Found nothing there. "
+            f"Train one with `python -m interp train --out {path}`."
+        )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # truncated zip, foreign pickle, not a torch file at all
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(
+            f"{path}: expected a checkpoint written by `python -m interp train`. Found a file torch cannot "
+            f"load safely ({reason[:160]}). Retrain it or restore the file."
+        ) from None
+    if not isinstance(payload, dict) or "format_version" not in payload:
+        raise CheckpointError(
+            f"{path}: expected an interp checkpoint (a dict with format_version). "
+            f"Found a {type(payload).__name__}. Train one with `python -m interp train`."
+        )
+    if payload["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path}: expected checkpoint format version {FORMAT_VERSION}. Found "
+            f"{payload['format_version']!r}. Retrain it with this version of interp."
+        )
+    missing = [k for k in REQUIRED_KEYS if k not in payload]
+    if missing:
+        raise CheckpointError(
+            f"{path}: expected the keys {list(REQUIRED_KEYS)}. Missing {missing}. "
+            f"Retrain it with `python -m interp train`."
+        )
+    return payload
 
 
 def check_fits(meta: CheckpointMeta, feature_names: tuple[str, ...], horizon_hours: float) -> None:
@@ -251,3 +263,56 @@ def resolve_model_class(spec: str) -> type[nn.Module]:
             f"Found {type(cls).__name__}. Check the class name."
         )
     return cls
+
+
+def export_checkpoint(
+    path: str | os.PathLike[str],
+    model: nn.Module,
+    frame: pd.DataFrame,
+    horizon_hours: float,
+    *,
+    target: str,
+    scaler: Scaler | None = None,
+    config: Any = None,
+    source: str = "exported",
+) -> Path:
+    """Turn a model trained elsewhere into a checkpoint the gate can study.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.pt`` file to write.
+    model : nn.Module
+        Your trained CNN-LSTM, in the layout :func:`interp.training.build_model` documents.
+    frame : pandas.DataFrame
+        The data it was trained on, as :func:`interp.data.csv.load_csv` returns it (timestamp index, features
+        in model order, the target among them).
+    horizon_hours : float
+        The forecast horizon the model was trained for.
+    target : str
+        The target column.
+    scaler : Scaler, optional
+        The standardisation the model was trained with (per-feature mean and scale, in ``frame``'s column
+        order); default: fitted on the training rows as ``interp train`` does.
+    config : DataConfig, optional
+        Lookback, split and regime bounds (default :class:`~interp.config.DataConfig`).
+    source : str
+        What the data is called in messages and reports.
+
+    Raises
+    ------
+    DataError, ConfigError
+        Data that cannot be windowed, or a model whose layout or output the suite cannot study.
+    """
+    import dataclasses
+
+    from interp.config import DataConfig
+    from interp.data.windows import make_dataset
+    from interp.hooks import check_forecaster
+
+    config = config or DataConfig()
+    dataset = make_dataset(frame, horizon_hours, config, target=target, scaler=scaler, source=source)
+    model.eval()
+    check_forecaster(model, dataset.test.x, dataset.horizon_steps)
+    data = {k: v for k, v in dataclasses.asdict(config).items() if k not in ("days", "seed")}
+    return save_checkpoint(path, model, dataset, training={"exported": True}, data=data, metrics={})

@@ -226,9 +226,9 @@ def _sources(baselines: Path):
 def gate_outcomes(study: Study, baselines: Path, calibration: Calibration | None) -> list[CheckOutcome]:
     """Tiers 1 and 2 of the gate on one study: every invariant and every drift measure of the catalog."""
     baseline = baseline_study(study, baselines / "checkpoints", _sources(baselines))
-    outcomes = [run_invariant(inv, item.id, study) for item in catalog.items() for inv in item.invariants]
+    outcomes = [run_invariant(inv, item, study) for item in catalog.items() for inv in item.invariants]
     outcomes += [
-        run_drift(d, item.id, study, baseline, calibration) for item in catalog.items() for d in item.drift
+        run_drift(d, item, study, baseline, calibration) for item in catalog.items() for d in item.drift
     ]
     return outcomes
 
@@ -236,14 +236,14 @@ def gate_outcomes(study: Study, baselines: Path, calibration: Calibration | None
 def cross_outcomes(study_1h: Study, study_24h: Study) -> list[CheckOutcome]:
     """The cross-horizon invariants (E8) of a variant's two studies."""
     return [
-        run_invariant(inv, item.id, study_1h, study_24h)
+        run_invariant(inv, item, study_1h, study_24h)
         for item in catalog.cross_items()
         for inv in item.invariants
     ]
 
 
 def failed_checks(outcomes: list[CheckOutcome]) -> list[str]:
-    """``"h24 E5 skill-over-naive [invariant]"``-style names of the failed checks."""
+    """``"h24 E5 skill-over-climatology [invariant]"``-style names of the failed checks."""
     return [f"{o.horizon} {o.item} {o.name} [{o.tier}]" for o in outcomes if o.status == "failed"]
 
 
