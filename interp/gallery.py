@@ -56,6 +56,9 @@ TIER_WORDS = {
 }
 """What each tier checks, in words."""
 
+MAX_REASONS = 4
+"""Distinct reasons for skipping the exact tier shown under the verdict (one per horizon in practice)."""
+
 STYLE = """
 *{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:0 .8em 3em;
@@ -164,7 +167,12 @@ def _model_line(run: RunReport) -> str:
     ]
     reasons = sorted({o.message for o in run.outcomes if o.tier == "exact" and o.status == "skipped"})
     lines = [f"<p>Model under test — {'; '.join(said)}.</p>"] if said else []
-    lines += [f'<p class="reason">{esc(reason)}</p>' for reason in reasons]
+    lines += [f'<p class="reason">{esc(reason)}</p>' for reason in reasons[:MAX_REASONS]]
+    if len(reasons) > MAX_REASONS:
+        lines.append(
+            f'<p class="reason">… and {len(reasons) - MAX_REASONS} more reasons '
+            "(on the skipped checks of the cards).</p>"
+        )
     return "".join(lines)
 
 

@@ -363,6 +363,18 @@ def test_summary_of_the_accepted_model_says_there_is_no_drift(tmp_path):
     assert "no drift by definition" in [t.get_text() for ax in fig.axes for t in ax.texts]
 
 
+def test_the_verdict_names_a_few_reasons_for_skipping_the_exact_tier(tmp_path):
+    run = sample_run(tmp_path)
+    skipped = tuple(
+        CheckOutcome("exact", "h24", f"X{k}", "figure", "skipped", message=f"reason {k}") for k in range(6)
+    )
+    verdict = body(render_report(replace(run, outcomes=skipped))).children[0]
+    assert [p.words for p in verdict.all("p", "reason")] == [
+        *(f"reason {k}" for k in range(4)),
+        "… and 2 more reasons (on the skipped checks of the cards).",
+    ]
+
+
 def test_a_record_without_a_figure_says_so(tmp_path):
     record = ItemRecord("h1", "C2", "slug", "Title", "hidden_state_analysis", None)
     assert "No figure was drawn." in render_report(RunReport((record,), ()))
