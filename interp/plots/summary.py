@@ -1,236 +1,195 @@
-"""The one-page summary dashboard (``summary.png``), drawn fresh from the items' statuses and metrics.
+"""The run's one-page summary (``summary.png``): the verdict and what moved against the accepted model.
 
-:func:`summary_data` picks the headline numbers out of the items' metrics (a missing item or key shows as
-"—", so the page is drawn whatever subset of the catalog ran); :func:`summary_dashboard` draws them: the
-status of every check per horizon, a table of headline numbers, and bars of the ablation RMSE, the error by
-CO2 regime and the feature importance per horizon.
+Three panels, drawn from a :class:`~interp.runrecord.RunReport` alone:
+
+- **status per tier and horizon**: how many checks failed / passed / were skipped, a cell per tier (invariant,
+  drift, exact) and horizon (1 h, 24 h, cross), coloured by its worst status;
+- **failed checks**: one line each (horizon, item, check, tier, value against its bound, which way), the first
+  :data:`MAX_FAILED_LINES`, each cut at 110 characters;
+- **drift against the calibrated bounds**: one row per drift measure, a marker per horizon. Every measure has
+  its own scale, so each value is placed on a shared axis by the rule ``x = (value − c) / (bound − c)``, ``c``
+  being the middle of the healthy retrains' range quoted in the check's message: 0 is the middle of healthy
+  retrains, 1 the calibrated bound the check compares with, and beyond 1 the check fails. Values outside the
+  drawn axis sit on its edge with their value written beside.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
+from interp.gate.outcome import TIERS, CheckOutcome
 from interp.plots.style import new_figure
+from interp.readable import bound, check_value, healthy_range, horizon_name
+from interp.runrecord import HORIZON_ORDER, RunReport
 
-STATUS_CODES = {"passed": 0, "failed": 1, "skipped": 2, "drawn": 3}
-"""Status → colour index of the status grid; -1 (not run) is drawn blank."""
+STATUS_COLOURS = {"failed": "#cf222e", "passed": "#1a7f37", "skipped": "#afb8c1", "none": "#f6f8fa"}
+"""Cell and marker colours, the same as the HTML report's."""
 
-STATUS_COLOURS = ("#2da44e", "#cf222e", "#afb8c1", "#d0d7de")
-"""passed, failed, skipped, drawn."""
+HORIZON_MARKERS = {"h1": ("o", "#1b9e77"), "h24": ("s", "#7570b3")}
+"""Marker and colour of each horizon in the drift panel."""
 
-TAG_COLOURS = {"h1": "#1b9e77", "h24": "#7570b3"}
+MAX_FAILED_LINES = 14
+"""Failed checks listed in the panel; the rest are counted (the report lists them all)."""
 
-HEADLINES: tuple[tuple[str, str, tuple[str | int, ...]], ...] = (
-    ("R² at t+H (E5)", "E5", ("r2_last",)),
-    ("skill over best naive (E5)", "E5", ("skill_all_steps", "best naive")),
-    ("RMSE at t+H, ppm (E4)", "E4", ("rmse_ppm_last",)),
-    ("MAE at t+H, ppm (E4)", "E4", ("mae_ppm_last",)),
-    ("dormant layer-1 filters (A2)", "A2", ("dormant_count",)),
-    ("conv2 receptive field, h (A8)", "A8", ("conv2_receptive_field_hours",)),
-    ("decoy 'pressure' rank (B2)", "B2", ("decoy_rank",)),
-    ("guided vs gradient rel. diff. (B4)", "B4", ("relative_difference",)),
-    ("pool routing mismatches (B5)", "B5", ("routing_mismatches",)),
-    ("regime probe bal. acc. (C4)", "C4", ("cnn_lstm_regime_probe", "balanced_accuracy")),
-    ("mean canonical corr. (C8)", "C8", ("mean_canonical_correlation",)),
-)
-"""(row label, item id, key path into the item's metrics) of the headline table."""
-
-BAR_PANELS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("E3 RMSE by ablation (ppm)", "E3", "configurations", "rmse_ppm"),
-    ("E7 RMSE by CO2 regime (ppm)", "E7", "", "rmse_ppm"),
-    ("B2 feature importance (share)", "B2", "feature_importance", None),
-)
-"""(title, item id, metrics key of a mapping — "" for the metrics themselves —, key inside each entry)."""
+AXIS = (-2.0, 3.0)
+"""Drawn range of the scaled drift axis (see the module docstring)."""
 
 
 @dataclass(frozen=True)
-class BarPanel:
-    """Grouped bars: one value per category and horizon (NaN where missing)."""
-
-    title: str
-    categories: tuple[str, ...]
-    values: Mapping[str, np.ndarray]
-
-
-@dataclass(frozen=True)
-class SummaryData:
-    """Everything the dashboard shows.
+class DriftPoint:
+    """One drift check placed on the scaled axis.
 
     Attributes
     ----------
-    rows : tuple of str
-        Status-grid rows: ``h1``, ``h24``, ``comparison`` (those that ran).
-    ids : tuple of str
-        Status-grid columns, in catalog order.
-    status : (len(rows), len(ids)) int
-        :data:`STATUS_CODES`, -1 where an item did not run in that row.
-    tags : tuple of str
-        Horizons of the headline table and bars (``h1``, ``h24``).
-    headlines : tuple of (label, tuple of str)
-        Formatted value per tag.
-    panels : tuple of BarPanel
+    label : str
+        ``"E5 skill-over-naive"``: the row.
+    horizon : str
+        ``"h1"`` or ``"h24"``.
+    x : float
+        ``(value − c) / (bound − c)`` (NaN when the value is not finite).
+    healthy : (float, float)
+        The healthy retrains' range on the same axis.
+    failed : bool
+    text : str
+        ``"-18.53 (≥ -0.2711)"``: the value and its bound, unscaled.
     """
 
-    rows: tuple[str, ...]
-    ids: tuple[str, ...]
-    status: np.ndarray
-    tags: tuple[str, ...]
-    headlines: tuple[tuple[str, tuple[str, ...]], ...]
-    panels: tuple[BarPanel, ...]
+    label: str
+    horizon: str
+    x: float
+    healthy: tuple[float, float]
+    failed: bool
+    text: str
 
 
-def summary_data(results: Mapping[str, Mapping[str, tuple[str, Mapping[str, Any]]]]) -> SummaryData:
-    """Build the dashboard's data from ``{row tag: {item key: (status, metrics)}}``, rows in display order."""
-    rows = tuple(results)
-    ids = tuple(dict.fromkeys(k for row in results.values() for k in row))
-    status = np.array(
-        [[STATUS_CODES[results[r][k][0]] if k in results[r] else -1 for k in ids] for r in rows]
+def drift_point(o: CheckOutcome) -> DriftPoint | None:
+    """A drift check on the scaled axis; None when it has no value, no bound or no healthy range to scale by."""
+    healthy = healthy_range(o.message)
+    if o.tier != "drift" or o.value is None or o.threshold is None or healthy is None:
+        return None
+    centre = (healthy[0] + healthy[1]) / 2
+    span = o.threshold - centre
+    if span == 0:
+        span = max((healthy[1] - healthy[0]) / 2, 1e-12) * (1 if o.op in ("<", "<=") else -1)
+    scaled = sorted(((healthy[0] - centre) / span, (healthy[1] - centre) / span))
+    x = (o.value - centre) / span if math.isfinite(o.value) else math.nan
+    text = f"{check_value(o.value)} ({bound(o.op, o.threshold)})"
+    return DriftPoint(f"{o.item} {o.name}", o.horizon, x, (scaled[0], scaled[1]), o.status == "failed", text)
+
+
+def summary_dashboard(run: RunReport) -> Figure:
+    """The summary page of ``run``: status per tier and horizon, the failed checks, drift against its bounds."""
+    points = [p for p in map(drift_point, run.outcomes) if p is not None]
+    labels = list(dict.fromkeys(p.label for p in points))
+    drift_height = 1.2 + 0.26 * len(labels) if points else 0.8
+    height = 2.95 + drift_height
+    fig = new_figure(10.0, height)
+    upper = fig.add_gridspec(1, 2, width_ratios=(0.36, 0.64), wspace=0.06, left=0.1, right=0.98)
+    upper.update(top=1 - 0.6 / height, bottom=1 - 2.75 / height)
+    lower = fig.add_gridspec(
+        1,
+        1,
+        left=0.2,
+        right=0.97,
+        top=(drift_height - 0.3) / height,
+        bottom=(0.6 if points else 0.1) / height,
     )
-    tags = tuple(r for r in rows if r != "comparison")
-    headlines = tuple(
-        (label, tuple(_format(_lookup(results[t].get(item, ("", {}))[1], path)) for t in tags))
-        for label, item, path in HEADLINES
-    )
-    panels = []
-    for title, item, key, inner in BAR_PANELS:
-        entries = {t: _lookup(results[t].get(item, ("", {}))[1], (key,) if key else ()) for t in tags}
-        categories = tuple(dict.fromkeys(c for e in entries.values() if isinstance(e, Mapping) for c in e))
-        values = {
-            t: np.array([_number(_lookup(e, (c, inner) if inner else (c,))) for c in categories])
-            for t, e in entries.items()
-        }
-        panels.append(BarPanel(title, categories, values))
-    return SummaryData(rows, ids, status, tags, headlines, tuple(panels))
-
-
-def _lookup(value: Any, path: Sequence[str | int]) -> Any:
-    """Follow ``path`` through nested mappings and lists; None where a step is missing."""
-    for step in path:
-        if isinstance(value, Mapping) and isinstance(step, str):
-            value = value.get(step)
-        elif isinstance(value, list) and isinstance(step, int) and -len(value) <= step < len(value):
-            value = value[step]
-        else:
-            return None
-    return value
-
-
-def _number(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("nan")
-
-
-def _format(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def summary_of_run(run) -> SummaryData:
-    """The dashboard's data of a :class:`~interp.runrecord.RunReport` (interim adapter)."""
-    rows: dict[str, dict[str, tuple[str, Mapping[str, Any]]]] = {}
-    for r in run.items:
-        tag = "comparison" if r.horizon == "cross" else r.horizon
-        rows.setdefault(tag, {})[r.item] = (run.item_status(r), r.metrics)
-    return summary_data(rows)
-
-
-def summary_dashboard(run) -> Figure:
-    """The summary page of a run (interim: the status grid and headline numbers)."""
-    return _dashboard(summary_of_run(run))
-
-
-def _dashboard(data: SummaryData) -> Figure:
-    """One page (10 × 8 in): check status per horizon, headline numbers, ablation / regime / feature bars."""
-    fig = new_figure(10.0, 8.0)
-    grid = fig.add_gridspec(
-        3,
-        2,
-        height_ratios=(0.55, 1.0, 1.15),
-        hspace=0.55,
-        wspace=0.3,
-        left=0.08,
-        right=0.98,
-        top=0.93,
-        bottom=0.06,
-    )
-    counts = {s: int(np.sum(data.status == c)) for s, c in STATUS_CODES.items()}
-    fig.suptitle("CNN-LSTM interpretability study — " + ", ".join(f"{n} {s}" for s, n in counts.items()))
-    _status_grid(fig.add_subplot(grid[0, :]), data)
-    _headline_table(fig.add_subplot(grid[1, 0]), data)
-    positions = (grid[1, 1], grid[2, 0], grid[2, 1])
-    for spec, panel in zip(positions, data.panels, strict=True):
-        _bars(fig.add_subplot(spec), panel, data.tags, horizontal=len(panel.categories) > 5)
+    failed = run.failed()
+    total = len(run.outcomes)
+    said = f"{len(failed)} of {total} checks failed" if failed else f"no check failed ({total} checks)"
+    verdict = f"{run.status.upper()} — {said}"
+    fig.suptitle(verdict, color=STATUS_COLOURS[run.status], fontweight="bold", y=0.995)
+    _status_table(fig.add_subplot(upper[0, 0]), run)
+    _failed_list(fig.add_subplot(upper[0, 1]), failed)
+    _drift_panel(fig.add_subplot(lower[0, 0]), points, labels, run)
     return fig
 
 
-def _status_grid(ax, data: SummaryData) -> None:
-    if not data.ids:
-        ax.text(0.5, 0.5, "no checks ran", ha="center", va="center", transform=ax.transAxes)
+def _status_table(ax, run: RunReport) -> None:
+    horizons = [h for h in HORIZON_ORDER if any(o.horizon == h for o in run.outcomes)] or ["h1"]
+    ax.set_xlim(0, len(horizons))
+    ax.set_ylim(len(TIERS), -0.45)
+    ax.set_axis_off()
+    ax.set_title("checks per tier and horizon", loc="left", pad=2)
+    for row, tier in enumerate(TIERS):
+        ax.text(-0.06, row + 0.5, tier, ha="right", va="center", transform=ax.transData, fontsize=8)
+        for col, horizon in enumerate(horizons):
+            mine = [o.status for o in run.outcomes if o.tier == tier and o.horizon == horizon]
+            worst = next((s for s in ("failed", "passed", "skipped") if s in mine), "none")
+            ax.add_patch(Rectangle((col + 0.03, row + 0.04), 0.94, 0.92, color=STATUS_COLOURS[worst]))
+            text = (
+                "\n".join(f"{mine.count(s)} {s}" for s in ("failed", "passed", "skipped") if s in mine) or "—"
+            )
+            colour = "white" if worst in ("failed", "passed") else "#1f2328"
+            ax.text(col + 0.5, row + 0.5, text, ha="center", va="center", fontsize=7.5, color=colour)
+    for col, horizon in enumerate(horizons):
+        ax.text(col + 0.5, -0.06, horizon_name(horizon), ha="center", va="bottom", fontsize=8)
+
+
+def _failed_list(ax, failed: tuple[CheckOutcome, ...]) -> None:
+    ax.set_axis_off()
+    ax.set_title(f"failed checks ({len(failed)})", loc="left", pad=2)
+    if not failed:
+        ax.text(0.02, 0.9, "No check failed.", va="top", fontsize=9, color=STATUS_COLOURS["passed"])
+        return
+    lines = [_short(_failed_line(o), 110) for o in failed[:MAX_FAILED_LINES]]
+    if len(failed) > MAX_FAILED_LINES:
+        lines.append(
+            f"… and {len(failed) - MAX_FAILED_LINES} more: every failed check is listed in index.html"
+        )
+    ax.text(0.02, 1.0, "\n".join(lines), va="top", ha="left", fontsize=7, linespacing=1.35, wrap=False)
+
+
+def _failed_line(o: CheckOutcome) -> str:
+    """``"24 h  E5 skill-over-naive [invariant]: -1.907, expected > 0 (too low)"``."""
+    head = f"{horizon_name(o.horizon)}  {o.item} {o.name} [{o.tier}]"
+    if o.value is None:
+        return f"{head}: {o.message}"
+    return f"{head}: {check_value(o.value)}, expected {bound(o.op, o.threshold)} ({o.direction or 'failed'})"
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _drift_panel(ax, points: list[DriftPoint], labels: list[str], run: RunReport) -> None:
+    ax.set_title("drift from the accepted model, each measure scaled to its calibrated bound", loc="left")
+    if not points:
+        drifts = [o for o in run.outcomes if o.tier == "drift"]
+        said = drifts[0].message if drifts else "no drift check ran"
+        ax.text(0.0, 1.0, _short(said, 110), ha="left", va="top", transform=ax.transAxes, fontsize=8)
         ax.set_axis_off()
         return
-    cmap = ListedColormap(("#ffffff", *STATUS_COLOURS))
-    ax.imshow(
-        data.status + 1, cmap=cmap, vmin=0, vmax=len(STATUS_COLOURS), aspect="auto", interpolation="nearest"
+    low, high = AXIS
+    ax.axvspan(1.0, high, color=STATUS_COLOURS["failed"], alpha=0.07, lw=0)
+    ax.axvline(1.0, color=STATUS_COLOURS["failed"], lw=1.0, ls="--")
+    ax.axvline(0.0, color="#8c959f", lw=0.6)
+    offsets = {"h1": -0.18, "h24": 0.18}
+    for p in points:
+        y = labels.index(p.label) + offsets.get(p.horizon, 0.0)
+        ax.plot(p.healthy, (y, y), color="#8c959f", lw=4, alpha=0.5, solid_capstyle="butt")
+        marker, colour = HORIZON_MARKERS.get(p.horizon, ("D", "#666666"))
+        x = high if math.isnan(p.x) else float(np.clip(p.x, low, high))
+        face = STATUS_COLOURS["failed"] if p.failed else colour
+        ax.plot(x, y, marker=marker, ms=5.5, mfc=face, mec=colour, mew=1.2, ls="none", clip_on=False)
+        if p.failed or x != p.x:
+            beside, align = (-0.08, "right") if x > 1.8 else (0.08, "left")
+            ax.text(x + beside, y, p.text, fontsize=7, va="center", ha=align, color="#1f2328")
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(low, high)
+    ax.set_xlabel(
+        "0 = middle of healthy retrains (grey bar: their range), 1 = calibrated bound; beyond 1 fails"
     )
-    ax.set_xticks(np.arange(len(data.ids)), data.ids, rotation=90, fontsize=6)
-    ax.set_yticks(np.arange(len(data.rows)), data.rows)
-    ax.set_xticks(np.arange(len(data.ids) + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(len(data.rows) + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="white", linewidth=1.0)
-    ax.tick_params(which="minor", length=0)
-    ax.set_title("Check status (green passed, red failed, grey skipped, blank not run)")
-
-
-def _headline_table(ax, data: SummaryData) -> None:
-    ax.axis("off")
-    if not data.tags:
-        return
-    value_width = 0.4 / len(data.tags)
-    table = ax.table(
-        cellText=[[label, *values] for label, values in data.headlines],
-        colLabels=["", *data.tags],
-        colWidths=[0.6] + [value_width] * len(data.tags),
-        cellLoc="center",
-        bbox=(0.0, 0.0, 1.0, 0.95),
+    for horizon, (marker, colour) in HORIZON_MARKERS.items():
+        ax.plot([], [], marker=marker, color=colour, ls="none", label=horizon_name(horizon))
+    ax.plot([], [], marker="o", mfc=STATUS_COLOURS["failed"], mec="#666666", ls="none", label="failed")
+    ax.legend(
+        loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=7, ncols=3, frameon=False, borderaxespad=0.1
     )
-    table.auto_set_font_size(False)
-    table.set_fontsize(7)
-    for row in range(1, len(data.headlines) + 1):
-        table[row, 0].set_text_props(ha="left")
-        table[row, 0].PAD = 0.03
-    ax.set_title("Headline numbers")
-
-
-def _bars(ax, panel: BarPanel, tags: tuple[str, ...], horizontal: bool) -> None:
-    ax.set_title(panel.title)
-    if not panel.categories:
-        ax.text(0.5, 0.5, "not computed", ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
-        return
-    pos = np.arange(len(panel.categories))
-    width = 0.8 / max(len(tags), 1)
-    for k, tag in enumerate(tags):
-        offset = pos + (k - (len(tags) - 1) / 2) * width
-        values = np.nan_to_num(panel.values[tag])
-        colour = TAG_COLOURS.get(tag, "#666666")
-        if horizontal:
-            ax.barh(offset, values, width, color=colour, label=tag)
-        else:
-            ax.bar(offset, values, width, color=colour, label=tag)
-    top = max(float(np.max(np.nan_to_num(np.concatenate(list(panel.values.values()))))), 1e-12) * 1.15
-    if horizontal:
-        ax.set_yticks(pos, panel.categories, fontsize=6)
-        ax.invert_yaxis()
-        ax.set_xlim(0, top)
-    else:
-        ax.set_xticks(pos, panel.categories, fontsize=7)
-        ax.set_ylim(0, top)
-    ax.legend(loc="lower right" if horizontal else "upper right", fontsize=6)
+    ax.grid(axis="x", color="#eaeef2", lw=0.6)
