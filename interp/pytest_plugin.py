@@ -548,19 +548,18 @@ class RunCollector:
         """The accepted figure beside a retrain's, and the diff of a failed exact comparison, copied into the tree."""
         from dataclasses import replace
 
-        accepted = copy_into(tree, baseline_image(baselines, record.key), accepted_path(record))
         is_baseline = all(
             self.provenance.get(h, {}).get("is_accepted_baseline", False)
             for h in (("h1", "h24") if record.horizon == "cross" else (record.horizon,))
         )
-        diff = None
-        if record.key in self.failed_images:
+        failed = record.key in self.failed_images
+        accepted = diff = None
+        if record.figure is not None and (failed or not is_baseline):
+            accepted = copy_into(tree, baseline_image(baselines, record.key), accepted_path(record))
+        if failed:
             diff_file = tree / diff_path(record)
             write_diff(baseline_image(baselines, record.key), tree / str(record.figure), diff_file)
             diff = diff_path(record) if diff_file.is_file() else None
-        elif is_baseline and accepted is not None:
-            (tree / accepted).unlink()
-            accepted = None
         return replace(record, accepted_figure=accepted, diff_figure=diff)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus: int, config: pytest.Config) -> None:
