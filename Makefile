@@ -38,7 +38,7 @@ checkpoints: $(STAMP)
 	done; done
 
 bench: $(STAMP)
-	$(PY) -m interp bench
+	$(PY) -m interp bench --calibrate
 
 lint: $(STAMP)
 	$(PY) -m ruff check interp checks tests conftest.py

@@ -118,7 +118,7 @@ def bench_study(study: Study) -> dict[str, object]:
     }
 
 
-def gate_seconds(workers: int) -> tuple[float, int]:
+def gate_seconds(workers: int, *extra: str) -> tuple[float, int]:
     """Wall time and exit status of ``pytest checks`` (both horizons) in a fresh process.
 
     ``workers=2`` runs it as ``make test`` does (``-n 2 --dist loadgroup``); ``workers=0`` runs it serially.
@@ -126,7 +126,7 @@ def gate_seconds(workers: int) -> tuple[float, int]:
     parallel = ["-n", str(workers), "--dist", "loadgroup"] if workers else []
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "checks", "-q", *parallel],
+        [sys.executable, "-m", "pytest", "checks", "-q", *parallel, *extra],
         cwd=Path.cwd(),
         capture_output=True,
         text=True,
@@ -134,7 +134,35 @@ def gate_seconds(workers: int) -> tuple[float, int]:
     return time.perf_counter() - start, proc.returncode
 
 
-def run_bench(horizons: tuple[int, ...], *, gate: bool = True) -> int:
+def retrain_folder(folder: Path) -> Path:
+    """A healthy retrain of both horizons (training seed 1) in ``folder``, for timing the gate on a retrain."""
+    from interp.config import TrainConfig
+    from interp.suite import train_checkpoints
+
+    train_checkpoints(folder, train_config=TrainConfig(seed=1), quiet=True)
+    return folder
+
+
+def calibrate_seconds() -> tuple[float, int]:
+    """Wall time and exit status of ``interp calibrate`` (the whole ensemble) on a copy of the baselines."""
+    import shutil
+    import tempfile
+
+    from interp.suite import BASELINES
+
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "baselines"
+        shutil.copytree(BASELINES, copy)
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "interp", "calibrate", "--baselines", str(copy)],
+            capture_output=True,
+            text=True,
+        )
+        return time.perf_counter() - start, proc.returncode
+
+
+def run_bench(horizons: tuple[int, ...], *, gate: bool = True, calibrate: bool = False) -> int:
     """Print the benchmark report; returns 0 (the budgets are reported, not enforced)."""
     sources = Sources()
     for horizon in horizons:
@@ -176,11 +204,26 @@ def run_bench(horizons: tuple[int, ...], *, gate: bool = True) -> int:
         f"peak RSS {rss_gb:.2f} GB (budget {BUDGET_RSS_GB} GB: {'ok' if rss_gb <= BUDGET_RSS_GB else 'OVER'})"
     )
     if gate:
+        import tempfile
+
         for workers, how in ((2, "-n 2 --dist loadgroup, as make test"), (0, "serial")):
             seconds, status = gate_seconds(workers)
             verdict = "ok" if seconds <= BUDGET_GATE_S else "OVER"
             print(
-                f"gate `pytest checks` both horizons ({how}): {seconds:.1f} s wall, exit {status} "
-                f"(budget {BUDGET_GATE_S:g} s: {verdict})"
+                f"gate `pytest checks` both horizons, accepted model, 3 tiers ({how}): {seconds:.1f} s wall, "
+                f"exit {status} (budget {BUDGET_GATE_S:g} s: {verdict})"
             )
+        with tempfile.TemporaryDirectory() as scratch:
+            folder = retrain_folder(Path(scratch))
+            seconds, status = gate_seconds(2, f"--checkpoint-dir={folder}")
+            verdict = "ok" if seconds <= BUDGET_GATE_S else "OVER"
+            print(
+                f"gate `pytest checks --checkpoint-dir RETRAIN` both horizons, tiers 1 + 2 (-n 2): {seconds:.1f} s "
+                f"wall, exit {status} (budget {BUDGET_GATE_S:g} s: {verdict})"
+            )
+    if calibrate:
+        seconds, status = calibrate_seconds()
+        print(
+            f"`make calibrate` (8 members × {len(horizons)} horizons, 2 jobs): {seconds:.0f} s wall, exit {status}"
+        )
     return 0

@@ -145,6 +145,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="time the floor, analyses and plots; peak RSS; Captum comparison")
     bench.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
+    bench.add_argument(
+        "--calibrate", action="store_true", help="also time `interp calibrate` (several minutes)"
+    )
     bench.set_defaults(run=_bench)
     return parser
 
@@ -484,7 +487,7 @@ def _bench(args: argparse.Namespace) -> int:
     from interp.bench import run_bench
     from interp.suite import validate_horizons
 
-    return run_bench(validate_horizons([args.horizon]))
+    return run_bench(validate_horizons([args.horizon]), calibrate=args.calibrate)
 
 
 if __name__ == "__main__":
