@@ -170,7 +170,7 @@ def _csv_options(parser: argparse.ArgumentParser, *, target: bool) -> None:
     parser.add_argument(
         "--allow-gaps",
         action="store_true",
-        help=f"use --data even when its gaps cost more than {MAX_DROPPED_SHARE:.0%} of the windows",
+        help=f"use --data even when its gaps cost more than {MAX_DROPPED_SHARE * 100:g} %% of the windows",
     )
 
 
