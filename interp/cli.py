@@ -2,6 +2,7 @@
 
 Exit status: 0 passed, 1 a check failed (``study``), 2 bad input or usage (one line ``interp: error: …`` naming
 the thing and the fix, and no results written), 3 an internal error (with its traceback), 130 interrupted.
+Data that can be used but look wrong are told as one line each, ``interp: warning: …``.
 """
 
 from __future__ import annotations
@@ -9,11 +10,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from interp.config import HORIZONS_HOURS, TARGET, DataConfig, StudyConfig, TrainConfig
-from interp.errors import InterpError
+from interp.data.accounting import MAX_DROPPED_SHARE
+from interp.errors import DataWarning, InterpError
 from interp.runtime import single_threaded
 
 
@@ -22,7 +25,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     single_threaded()
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DataWarning)
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except InterpError as exc:
         print(f"interp: error: {exc}", file=sys.stderr)
         return 2
@@ -35,6 +41,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc()
         print(f"interp: internal error ({type(exc).__name__}): {exc}. Please report it.", file=sys.stderr)
         return 3
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a :class:`DataWarning` as one line, any other warning as Python does."""
+    if issubclass(category, DataWarning):
+        print(f"interp: warning: {message}", file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -180,10 +194,12 @@ def _gate_pytest_args(args: argparse.Namespace) -> list[str]:
         ("--target", args.target if args.data else None),
         ("--features", ",".join(args.features) if args.features else None),
         ("--regime-bounds", args.regime_bounds),
+        ("--timestamp-format", args.timestamp_format),
+        ("--resolution", args.resolution),
     ):
         if value is not None:
             out.append(f"{flag}={value}")
-    return out
+    return [*out, *(["--allow-gaps"] if args.allow_gaps else [])]
 
 
 def _horizons(args: argparse.Namespace) -> tuple[int, ...]:
@@ -214,6 +230,20 @@ def _csv_options(parser: argparse.ArgumentParser, *, target: bool) -> None:
         metavar="LOW,HIGH",
         help="CO2 regime bounds in ppm: Low < LOW ≤ Medium < HIGH ≤ High (default 800,1200, or the checkpoint's)",
     )
+    parser.add_argument(
+        "--timestamp-format",
+        help="strftime pattern of --data's timestamps when they are not ISO 8601, e.g. '%%d/%%m/%%Y %%H:%%M'",
+    )
+    parser.add_argument(
+        "--resolution",
+        help="average --data's rows onto a regular grid of this step, e.g. 5min or 1h (default: the file's own "
+        "step, which must be regular)",
+    )
+    parser.add_argument(
+        "--allow-gaps",
+        action="store_true",
+        help=f"use --data even when its gaps cost more than {MAX_DROPPED_SHARE * 100:g} %% of the windows",
+    )
 
 
 def _column_list(text: str) -> tuple[str, ...]:
@@ -227,7 +257,13 @@ def _sources(args: argparse.Namespace, **fields: object):
     """The study's or training's :class:`~interp.suite.Sources` from the command line."""
     from interp.suite import Sources, parse_regime_bounds
 
-    csv = {"timestamp": args.timestamp, "features": args.features}
+    csv = {
+        "timestamp": args.timestamp,
+        "features": args.features,
+        "timestamp_format": args.timestamp_format,
+        "resolution": args.resolution,
+        "max_dropped_share": 1.0 if args.allow_gaps else MAX_DROPPED_SHARE,
+    }
     if getattr(args, "target", None):
         csv["target"] = args.target
     bounds = parse_regime_bounds(args.regime_bounds)
@@ -244,7 +280,9 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from interp.suite import train_checkpoints
+    from interp.models.checkpoint import save_checkpoint
+    from interp.suite import load_dataset
+    from interp.training import train
 
     if args.out.suffix != ".pt":
         from interp.errors import ConfigError
@@ -252,20 +290,22 @@ def _train(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out expects a .pt file. Found {str(args.out)!r}. Pass e.g. --out model_h24.pt.")
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
     sources = _sources(args, model_class=args.model)
-    paths = train_checkpoints(
-        args.out.parent,
-        (args.horizon,),
-        (args.model_type,),
-        sources=sources,
-        data_config=DataConfig(
-            lookback_hours=args.lookback,
-            **({"regime_bounds": sources.regime_bounds} if sources.regime_bounds else {}),
-        ),
-        train_config=config,
-        quiet=args.quiet,
-        names={(args.model_type, args.horizon): args.out.name},
+    data_config = DataConfig(
+        lookback_hours=args.lookback,
+        **({"regime_bounds": sources.regime_bounds} if sources.regime_bounds else {}),
     )
-    print(f"wrote {paths[0]}")
+    dataset = load_dataset(sources, args.horizon, data_config)
+    print(f"data: {dataset.data_report.line()}")
+    result = train(args.model_type, dataset, config, quiet=args.quiet, model_class=args.model)
+    path = save_checkpoint(
+        args.out,
+        result.model,
+        dataset,
+        training=dataclasses.asdict(config),
+        data=dataclasses.asdict(data_config),
+        metrics=result.metrics(),
+    )
+    print(f"wrote {path}")
     return 0
 
 

@@ -15,6 +15,13 @@ class DataError(InterpError):
     """A data file or frame cannot be used (missing column, NaN, gaps, too few rows, ...)."""
 
 
+class DataWarning(UserWarning):
+    """Data that can be used but look wrong (a value implausibly far from the rest of its column).
+
+    The CLI prints each as one line, ``interp: warning: …``.
+    """
+
+
 class CheckpointError(InterpError):
     """A checkpoint cannot be loaded or does not fit the data it is studied on."""
 

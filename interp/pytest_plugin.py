@@ -37,6 +37,7 @@ import torch
 
 from interp import catalog
 from interp.config import HORIZONS_HOURS, StudyConfig
+from interp.data.accounting import MAX_DROPPED_SHARE
 from interp.errors import InterpError
 from interp.gate.exact import baseline_image, case_id, write_diff
 from interp.gate.outcome import CheckOutcome, summary_line
@@ -95,6 +96,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--target", default=None, help="Target column of --data when training (--retrain).")
     group.addoption("--features", default=None, help="Comma-separated feature columns of --data, in order.")
+    group.addoption(
+        "--timestamp-format", default=None, help="strftime pattern of non-ISO timestamps in --data."
+    )
+    group.addoption(
+        "--resolution", default=None, help="Average --data's rows onto this step (e.g. 5min, 1h)."
+    )
+    group.addoption(
+        "--allow-gaps",
+        action="store_true",
+        help="Use --data even when its gaps cost more than 25 %% of the windows.",
+    )
     group.addoption(
         "--regime-bounds",
         default=None,
@@ -320,6 +332,9 @@ def suite(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         **({"target": opt("--target")} if opt("--target") else {}),
         features=tuple(c.strip() for c in features.split(",") if c.strip()) if features else None,
         regime_bounds=parse_regime_bounds(opt("--regime-bounds")),
+        timestamp_format=opt("--timestamp-format"),
+        resolution=opt("--resolution"),
+        max_dropped_share=1.0 if opt("--allow-gaps") else MAX_DROPPED_SHARE,
         model_class=opt("--model"),
         device=opt("--device"),
         study=StudyConfig(tsne=opt("--tsne")),

@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from interp.config import HORIZONS_HOURS, TARGET, DataConfig, StudyConfig, TrainConfig
+from interp.data.accounting import MAX_DROPPED_SHARE
 from interp.data.synthetic import indoor_co2
 from interp.data.windows import Dataset, make_dataset
 from interp.errors import CheckpointError, ConfigError
@@ -58,6 +59,11 @@ class Sources:
     regime_bounds : (float, float), optional
         CO2 regime bounds in ppm (Low < b0 ≤ Medium < b1 ≤ High) instead of the checkpoint's (a study) or the
         default 800/1200 (training).
+    timestamp_format, resolution : str, optional
+        strftime pattern of non-ISO timestamps (``--timestamp-format``); pandas duration the rows of ``data``
+        are averaged to (``--resolution``). See :func:`~interp.data.csv.load_csv`.
+    max_dropped_share : float
+        Largest share (0–1) of the possible windows that gaps in ``data`` may cost (``--allow-gaps``: 1).
     """
 
     checkpoint_dir: Path = REFERENCE_CHECKPOINTS
@@ -70,6 +76,9 @@ class Sources:
     target: str = TARGET
     features: tuple[str, ...] | None = None
     regime_bounds: tuple[float, float] | None = None
+    timestamp_format: str | None = None
+    resolution: str | None = None
+    max_dropped_share: float = MAX_DROPPED_SHARE
 
     def checkpoint_path(self, horizon_hours: float) -> Path:
         """The CNN-LSTM checkpoint of a horizon: ``checkpoint`` when given, else from ``checkpoint_dir``."""
@@ -82,7 +91,12 @@ class Sources:
         if self.data is None:
             raise ConfigError("No --data given: expected a CSV path. Pass --data FILE.csv.")
         return load_csv(
-            self.data, timestamp=self.timestamp, target=target or self.target, features=self.features
+            self.data,
+            timestamp=self.timestamp,
+            target=target or self.target,
+            features=self.features,
+            resolution=self.resolution,
+            timestamp_format=self.timestamp_format,
         )
 
 
@@ -156,10 +170,18 @@ def validate_horizons(values: list[str] | list[int] | tuple[int, ...] | None) ->
 
 
 def load_dataset(sources: Sources, horizon_hours: float, data_config: DataConfig | None = None) -> Dataset:
-    """The training data for one horizon (embedded room or the user's CSV), scaler fitted on its training rows."""
+    """The training data for one horizon (embedded room or the user's CSV), scaler fitted on its training rows;
+    ``dataset.data_report`` says how many rows and windows were kept."""
     data_config = data_config or DataConfig()
     frame, source = _frame(sources, data_config, sources.target)
-    return make_dataset(frame, horizon_hours, data_config, target=sources.target, source=source)
+    return make_dataset(
+        frame,
+        horizon_hours,
+        data_config,
+        target=sources.target,
+        source=source,
+        max_dropped_share=sources.max_dropped_share,
+    )
 
 
 def _frame(sources: Sources, data_config: DataConfig, target: str) -> tuple[pd.DataFrame, str]:
@@ -214,6 +236,7 @@ def _dataset_for(
         target=meta.target,
         scaler=meta.scaler,
         source=source,
+        max_dropped_share=sources.max_dropped_share,
     )
     if sources.data is None and dataset.fingerprint != meta.data.get("fingerprint"):
         raise CheckpointError(

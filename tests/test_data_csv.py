@@ -196,6 +196,50 @@ def bad_file(tmp_path: Path, good: list[str], case: str) -> tuple[Path, dict]:
         "negative resolution": (good, {"resolution": "-1h"}),
         "resolution finer than data": (good, {"resolution": "1min"}),
         "one row": (good[:2], {}),
+        "day first": ([HEADER, "03/01/2025 00:00,450,20.0", "03/01/2025 01:00,460,20.1"], {}),
+        "month first": ([HEADER, "01/03/2025 00:00,450,20.0", "01/03/2025 01:00,460,20.1"], {}),
+        "not the given format": (good, {"timestamp_format": "%d/%m/%Y %H:%M"}),
+        "unknown directive": (good, {"timestamp_format": "%d/%m/%Y %Q"}),
+        "clock falls back (duplicate)": (
+            [HEADER, *hourly_rows(3, "2025-10-26 00:00"), "2025-10-26T02:00:00,470,20.3"],
+            {},
+        ),
+        "clock falls back (unsorted)": (
+            [
+                HEADER,
+                "2025-10-26T01:30:00,450,20.0",
+                "2025-10-26T02:00:00,460,20.1",
+                "2025-10-26T02:30:00,470,20.2",
+                "2025-10-26T02:00:00,480,20.3",
+            ],
+            {},
+        ),
+        "duplicate with offsets": (
+            [HEADER, "2025-10-26T02:00:00+01:00,450,20.0", "2025-10-26T02:00:00+01:00,460,20.1"],
+            {},
+        ),
+        "step changes to coarser": (
+            [
+                HEADER,
+                *(f"{t.isoformat()},450,20.0" for t in pd.date_range("2025-03-03", periods=20, freq="30min")),
+                *(
+                    f"{t.isoformat()},450,20.0"
+                    for t in pd.date_range("2025-03-03 10:30", periods=15, freq="1h")
+                ),
+            ],
+            {},
+        ),
+        "step changes to finer": (
+            [
+                HEADER,
+                *hourly_rows(30),
+                *(
+                    f"{t.isoformat()},450,20.0"
+                    for t in pd.date_range("2025-03-04 06:00", periods=5, freq="30min")
+                ),
+            ],
+            {},
+        ),
     }
     if case == "folder":
         return tmp_path, {}
@@ -208,13 +252,13 @@ BAD_INPUTS = {
     "folder": ["expected a CSV file", "a folder"],
     "empty file": ["empty file"],
     "header only": ["data rows", "none"],
-    "no timestamp column": ["'time'", "['timestamp', 'co2', 'temperature']", "timestamp=<name>"],
+    "no timestamp column": ["'time'", "['timestamp', 'co2', 'temperature']", "--timestamp NAME"],
     "semicolons": ["'timestamp'", "comma-separated"],
-    "no target column": ["'co2_ppm'", "target=<name>"],
-    "no feature column": ["'wind'", "remove it from features"],
-    "repeated feature": ["['temperature']", "Remove the repeats"],
+    "no target column": ["'co2_ppm'", "Rename the CO2 column to 'co2_ppm'", "--target NAME"],
+    "no feature column": ["'wind'", "remove it from --features"],
+    "repeated feature": ["['temperature']", "Remove the repeats from --features"],
     "repeated column": ["['co2']", "line 1", "Rename or drop"],
-    "timestamp as feature": ["'timestamp'", "Remove it from features"],
+    "timestamp as feature": ["'timestamp'", "Remove it from --features"],
     "non-numeric": ["'co2'", "'abc'", "line 5", "plain numbers"],
     "decimal comma": ["'temperature'", "'20,4'", "line 6", "decimal point"],
     "infinite": ["'co2'", "'inf'", "line 4"],
@@ -223,14 +267,27 @@ BAD_INPUTS = {
     "blank line": ["'timestamp'", "line 3", "empty"],
     "empty timestamp": ["'timestamp'", "line 8", "empty", "Fill in the timestamp"],
     "unparseable timestamp": ["'timestamp'", "'2025-03-03 25:00'", "line 9", "ISO 8601"],
-    "duplicate timestamp": ["unique", "line 6", "line 5", "duplicate"],
-    "unsorted timestamps": ["increasing order", "line 6", "Sort the file"],
-    "irregular timestamps": ["regular 1h grid", "line 6", "resolution="],
+    "duplicate timestamp": ["unique", "line 6", "line 5", "delete the duplicate row"],
+    "unsorted timestamps": ["increasing order", "line 6", "Sort the file by timestamp."],
+    "irregular timestamps": ["regular 1h grid", "line 6", "85min after line 5", "--resolution 1h"],
     "ragged line": ["same number of fields", "line 4", "Fix that line"],
-    "bad resolution": ["'quickly'", "'5min'"],
+    "bad resolution": ["'quickly'", "--resolution 5min"],
     "negative resolution": ["'-1h'", "positive"],
-    "resolution finer than data": ["'1min'", "coarser resolution"],
-    "one row": ["at least two rows", "resolution="],
+    "resolution finer than data": ["'1min'", "coarser --resolution", "--resolution 1h"],
+    "one row": ["at least two rows", "--resolution 1h"],
+    "day first": ["'timestamp'", "ISO 8601", "'03/01/2025 00:00'", "line 2", "--timestamp-format"],
+    "month first": ["'timestamp'", "ISO 8601", "'01/03/2025 00:00'", "line 2", "--timestamp-format"],
+    "not the given format": ["'timestamp'", "'%d/%m/%Y %H:%M'", "'2025-03-03T00:00:00'", "line 2"],
+    "unknown directive": ["--timestamp-format", "'%d/%m/%Y %Q'", "strftime"],
+    "clock falls back (duplicate)": ["line 5", "line 4", "daylight saving", "UTC", "ISO 8601 with offsets"],
+    "clock falls back (unsorted)": ["line 5", "line 4", "Sort the file", "daylight saving", "UTC"],
+    "duplicate with offsets": ["line 3", "Delete the duplicate row"],
+    "step changes to coarser": [
+        "1h steps from line 21 to line 36",
+        "otherwise steps 30min",
+        "--resolution 1h",
+    ],
+    "step changes to finer": ["regular 1h grid", "line 33", "30min after line 32", "--resolution 1h"],
 }
 
 
@@ -244,6 +301,57 @@ def test_bad_input_raises_one_line_naming_the_file_and_the_problem(tmp_path, goo
     assert message.startswith(f"{path}: expected")
     for words in BAD_INPUTS[case]:
         assert words in message, f"{words!r} not in {message!r}"
+    assert "average the duplicate" not in message  # a clock that fell back needs UTC, not averaging
+    if case in ("duplicate with offsets", "unsorted timestamps"):
+        assert "daylight saving" not in message  # times with offsets, or a step back of more than an hour
+
+
+def test_iso_8601_variants_are_read_without_a_format(tmp_path):
+    lines = [
+        "timestamp,co2",
+        "2025-03-03 00:00,400",
+        "2025-03-03T01:00:00.000,410",
+        "2025/03/03 02:00:00,420",
+    ]
+    frame = load_csv(write(tmp_path, lines))
+    assert list(frame.index.hour) == [0, 1, 2] and (frame.index.day == 3).all()
+
+
+def test_a_timestamp_format_reads_day_first_dates(tmp_path):
+    """Twelve days of March written dd/mm/yyyy: every day is ≤ 12, so only the format tells the month."""
+    times = pd.date_range("2025-03-01", periods=12 * 24, freq="1h")
+    lines = [
+        "timestamp,co2",
+        *(f"{t.strftime('%d/%m/%Y %H:%M')},{400 + i % 50}" for i, t in enumerate(times)),
+    ]
+    path = write(tmp_path, lines)
+    with pytest.raises(DataError, match="--timestamp-format"):
+        load_csv(path)
+    frame = load_csv(path, timestamp_format="%d/%m/%Y %H:%M")
+    assert list(frame.index) == list(times)
+    assert frame.attrs["resolution"] == pd.Timedelta("1h")
+
+
+def test_a_timestamp_format_with_an_offset_converts_to_utc(tmp_path):
+    lines = ["timestamp,co2", "26.10.2025 02:30 +0200,400", "26.10.2025 02:30 +0100,410"]
+    frame = load_csv(write(tmp_path, lines), timestamp_format="%d.%m.%Y %H:%M %z")
+    assert list(frame.index) == [pd.Timestamp("2025-10-26 00:30"), pd.Timestamp("2025-10-26 01:30")]
+
+
+def test_a_changed_step_averaged_onto_one_grid_loads(tmp_path):
+    """The file of "step changes to coarser", averaged to 1 h: 10 bins from the 30-min rows, then 15 hours."""
+    path, _ = bad_file(tmp_path, [HEADER, *hourly_rows(10)], "step changes to coarser")
+    frame = load_csv(path, resolution="1h")
+    assert len(frame) == 25 and frame.attrs["resolution"] == pd.Timedelta("1h")
+    assert frame.attrs["rows_read"] == {"rows": 35, "kept": 25}
+
+
+def test_rows_missing_at_random_are_gaps_not_a_changed_step(tmp_path):
+    """Every other row missing for fewer than RESOLUTION_CHANGE_STEPS steps is a run of gaps, not a new step."""
+    keep = [i for i in range(200) if not (50 <= i < 72 and i % 2)]  # 11 steps of 2 h
+    times = pd.date_range("2025-03-03", periods=200, freq="1h")[keep]
+    frame = load_csv(write(tmp_path, ["timestamp,co2", *(f"{t.isoformat()},450" for t in times)]))
+    assert len(frame) == 189 and frame.attrs["resolution"] == pd.Timedelta("1h")
 
 
 def test_missing_file_names_the_path_and_the_example_command(tmp_path):

@@ -53,7 +53,9 @@ def gappy_frames(draw: st.DrawFn) -> Case:
 
 def window(case: Case) -> Dataset:
     try:
-        return make_dataset(case.frame, case.horizon_hours, case.config, source="random")
+        return make_dataset(
+            case.frame, case.horizon_hours, case.config, source="random", max_dropped_share=1.0
+        )
     except DataError as error:
         assert "windows" in str(error)
         reject()  # too few windows left by the gaps: make_dataset refuses, as it should
@@ -140,6 +142,22 @@ def test_test_regimes_are_the_regime_of_the_last_horizon_target(case):
     np.testing.assert_allclose(dataset.to_ppm(dataset.test.y[:, -1]), target_ppm, rtol=1e-6)
     steps_ahead = pd.DatetimeIndex(dataset.test.t_target) - pd.DatetimeIndex(dataset.test.t_last_input)
     assert (steps_ahead == dataset.horizon_steps * dataset.resolution).all()
+
+
+@SETTINGS
+@given(gappy_frames())
+def test_the_data_report_counts_the_windows_a_gap_free_frame_would_give(case):
+    """Windows kept are the splits' windows; windows possible are those of the same span without gaps."""
+    dataset = window(case)
+    report = dataset.data_report
+    assert report.windows_kept == tuple(len(split.x) for split in parts(dataset))
+    full_index = pd.date_range(case.frame.index[0], case.frame.index[-1], freq=dataset.resolution)
+    full = case.frame.reindex(full_index).interpolate()
+    gap_free = make_dataset(full, case.horizon_hours, case.config, source="random").data_report
+    assert (report.rows_kept, report.rows_missing) == (len(case.frame), len(full) - len(case.frame))
+    assert report.windows_possible == gap_free.windows_possible == sum(gap_free.windows_kept)
+    assert gap_free.windows_dropped == 0 and gap_free.rows_missing == 0
+    assert report.windows_dropped >= 0
 
 
 def test_the_contiguity_check_catches_a_window_across_a_gap():

@@ -46,8 +46,8 @@ def load_uci_occupancy(folder: str | os.PathLike[str], resolution: str = "5min")
     pandas.DataFrame
         Indexed by ``timestamp`` in time order; float64 columns co2 [ppm], temperature [°C], humidity [%RH],
         light [lux], humidity_ratio [kg/kg], occupancy [fraction of the bin's minutes occupied, 0–1],
-        hour_sin, hour_cos, is_weekday. ``attrs["resolution"]`` is the step. The hours between files are
-        missing rows (gaps).
+        hour_sin, hour_cos, is_weekday. ``attrs["resolution"]`` is the step, ``attrs["rows_read"]`` counts
+        the 1-min rows of the three files. The hours between files are missing rows (gaps).
 
     Raises
     ------
@@ -74,5 +74,8 @@ def load_uci_occupancy(folder: str | os.PathLike[str], resolution: str = "5min")
     parts = [loaded[name] for name in names]
     frame = pd.concat(parts).rename(columns=UCI_COLUMNS)
     add_calendar_features(frame)
-    frame.attrs = {"resolution": parts[0].attrs["resolution"]}
+    frame.attrs = {
+        "resolution": parts[0].attrs["resolution"],
+        "rows_read": {"rows": sum(part.attrs["rows_read"]["rows"] for part in parts), "kept": len(frame)},
+    }
     return frame

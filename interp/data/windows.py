@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from interp.config import TARGET, DataConfig
+from interp.data.accounting import MAX_DROPPED_SHARE, DataReport, account, part_bounds
 from interp.data.regimes import regime_of
 from interp.data.synthetic import indoor_co2
 from interp.errors import DataError
@@ -84,6 +85,8 @@ class Dataset:
         sha256 of the training frame (values and timestamps).
     source : str
         "embedded" or the path of the user's data.
+    data_report : DataReport, optional
+        Rows and windows read, kept and lost to gaps (None for a Dataset built by hand).
     """
 
     train: Split
@@ -100,6 +103,7 @@ class Dataset:
     test_regimes: np.ndarray
     fingerprint: str
     source: str
+    data_report: DataReport | None = None
 
     @property
     def n_features(self) -> int:
@@ -178,9 +182,11 @@ def hours_to_steps(hours: float, resolution: pd.Timedelta, what: str) -> int:
     """
     steps = pd.Timedelta(hours=hours) / resolution
     if steps < 1 or abs(steps - round(steps)) > 1e-9:
+        step = _duration(resolution)
+        other = f", or pass a --lookback that is a multiple of {step}" if what == "lookback" else ""
         raise DataError(
-            f"The {what} of {hours:g} h is not a whole number of {_duration(resolution)} steps. "
-            f"Choose a {what} that is a multiple of the data's resolution."
+            f"The {what} of {hours:g} h is not a whole number of {step} steps. "
+            f"Average the data onto a step that divides it with --resolution (e.g. --resolution 1h){other}."
         )
     return round(steps)
 
@@ -226,6 +232,7 @@ def make_dataset(
     target: str = TARGET,
     scaler: Scaler | None = None,
     source: str = "embedded",
+    max_dropped_share: float = MAX_DROPPED_SHARE,
 ) -> Dataset:
     """Window a validated frame into chronological, scaled train/val/test splits.
 
@@ -246,18 +253,26 @@ def make_dataset(
         feature names must match the frame's columns.
     source : str
         "embedded" or the path of the user's data (used in messages and reports).
+    max_dropped_share : float
+        Largest share (0–1) of the windows a gap-free series of the same time span gives that gaps may cost
+        (:data:`~interp.data.accounting.MAX_DROPPED_SHARE`; 1 accepts any gaps). ``frame.attrs["rows_read"]``
+        (``{"rows": read, "kept": len(frame)}``, as :func:`~interp.data.csv.load_csv` sets it) gives the
+        :class:`DataReport` the rows read before any averaging, unless the frame has since been cut.
 
     Raises
     ------
     DataError
-        Missing target, unusable resolution, or too few windows for the splits.
+        Missing target, unusable resolution, gaps that cost more than ``max_dropped_share`` of the windows, or
+        too few windows for the splits.
     """
+    read = frame.attrs.get("rows_read", {})
+    rows_read = read["rows"] if read.get("kept") == len(frame) else len(frame)  # not of a slice of the frame
     frame = frame.set_axis(pd.DatetimeIndex(frame.index).as_unit("ns"), axis=0)
     features = tuple(map(str, frame.columns))
     if target not in features:
         raise DataError(
             f"{source}: expected a target column {target!r}. Found columns {list(features)}. "
-            f"Add the column or pass the right target name."
+            "Add the column, or pass --target with the name of the CO2 column."
         )
     resolution = frame.attrs.get("resolution") or infer_resolution(frame.index)
     lookback = hours_to_steps(config.lookback_hours, resolution, "lookback")
@@ -272,10 +287,19 @@ def make_dataset(
     valid = segment[starts] == segment[starts + span - 1] if len(starts) else np.zeros(0, bool)
 
     # Chronological row parts with a gap of lookback + horizon rows between them.
-    cut1 = round(config.split[0] * n_rows)
-    cut2 = round((config.split[0] + config.split[1]) * n_rows)
-    bounds = ((0, cut1), (cut1 + span, cut2), (cut2 + span, n_rows))
+    bounds = part_bounds(n_rows, span, config.split)
+    cut1 = bounds[0][1]
     parts = [starts[valid & (starts >= lo) & (starts + span <= hi)] for lo, hi in bounds]
+    report = account(
+        position,
+        (len(parts[0]), len(parts[1]), len(parts[2])),
+        span=span,
+        split=config.split,
+        rows_read=rows_read,
+        resolution=_duration(resolution),
+        source=source,
+    )
+    report.refuse_beyond(max_dropped_share)
     minimum = {"train": 64, "validation": 16, "test": 16}
     for name, part in zip(minimum, parts, strict=True):
         if len(part) < minimum[name]:
@@ -283,7 +307,7 @@ def make_dataset(
                 f"{source}: expected at least {minimum[name]} {name} windows of {lookback} + {horizon} steps. "
                 f"Found {len(part)} in {n_rows} rows at {_duration(resolution)} resolution. "
                 f"Provide at least {rows_needed(span, config.split, minimum)} gap-free rows, "
-                f"or shorten the lookback or horizon."
+                "or train with a shorter --lookback."
             )
 
     values = frame.to_numpy(dtype=np.float64)
@@ -327,6 +351,7 @@ def make_dataset(
         test_regimes=regime_of(target_ppm, config.regime_bounds),
         fingerprint=fingerprint(frame.iloc[:cut1]),
         source=source,
+        data_report=report,
     )
 
 

@@ -119,6 +119,7 @@ class GateRun:
                 else type(study.model).__name__,
                 "data_source": study.dataset.source,
                 "data_fingerprint": study.dataset.fingerprint,
+                "data_report": study.dataset.data_report.as_dict() if study.dataset.data_report else None,
                 "is_accepted_baseline": self.exact_reason(h) is None,
             }
         return out
