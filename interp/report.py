@@ -20,10 +20,13 @@ floats, ``predictions.npz`` with a fixed zip date, no timestamps).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ from matplotlib.figure import Figure
 from interp import catalog
 from interp.atomic import npz_bytes, replace_tree, write_atomic, write_json
 from interp.catalog import CrossItem, Item
+from interp.errors import ConfigError
 from interp.gallery import check_links, render_report
 from interp.gate.outcome import CheckOutcome
 from interp.metrics import to_jsonable
@@ -51,12 +55,97 @@ StudyArg = Study | tuple[Study, Study]
 """A per-horizon item takes one study; a cross-horizon item the pair ``(study_1h, study_24h)``."""
 
 
+LOCK = f".{TREE}.lock"
+"""The lock file of a results root: a run that writes the tree holds an exclusive ``flock`` on it."""
+
+STALE = re.compile(rf"^\.{re.escape(TREE)}\.(?P<kind>partial|old)-(?P<pid>\d+)-")
+"""Hidden folders of a run: its staging tree (``.partial-<pid>-*``) and, during the swap, the previous tree
+moved aside (``.old-<pid>-*``, :func:`interp.atomic.replace_tree`)."""
+
+
 def new_staging(root: Path) -> Path:
-    """A fresh hidden folder beside ``root/cnn_lstm_interpretability`` to build one run's tree in."""
+    """A fresh hidden folder beside ``root/cnn_lstm_interpretability`` to build one run's tree in.
+
+    Named ``.cnn_lstm_interpretability.partial-<pid>-*`` after the process that owns it; the stale folders of
+    runs that are gone are removed first (:func:`remove_stale`).
+    """
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{TREE}.partial-"))
+    remove_stale(root)
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{TREE}.partial-{os.getpid()}-"))
     os.chmod(staging, 0o755)
     return staging
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(root: Path) -> list[str]:
+    """Remove the hidden folders of runs that are gone (killed by SIGKILL, a crash, a power cut).
+
+    A folder matching :data:`STALE` whose owner process no longer exists is stale. When no tree is visible and
+    a stale ``.old-*`` folder holds the previous tree (a run killed in the middle of its swap), the newest such
+    tree is put back first. Folders of live runs, and hidden folders of other names, are left alone.
+
+    Returns
+    -------
+    list of str
+        The names of the folders removed.
+    """
+    stale = []
+    for path in sorted(root.iterdir()) if root.is_dir() else ():
+        found = STALE.match(path.name)
+        if found and path.is_dir() and not process_alive(int(found["pid"])):
+            stale.append((found["kind"], path))
+    tree = root / TREE
+    stranded = [p for kind, p in stale if kind == "old" and (p / TREE).is_dir()]
+    if stranded and not tree.exists():
+        newest = max(stranded, key=lambda p: (p / TREE).stat().st_mtime)
+        os.rename(newest / TREE, tree)
+    for _, path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return [p.name for _, p in stale]
+
+
+@contextlib.contextmanager
+def results_lock(root: Path, command: str) -> Iterator[Path]:
+    """Hold the exclusive lock of the results root ``root`` (``root/.cnn_lstm_interpretability.lock``).
+
+    The lock file holds ``pid <pid>: <command>`` while held. ``flock`` is released when the holder exits, however
+    it exits, so a killed run never leaves the root locked.
+
+    Raises
+    ------
+    ConfigError
+        When another run holds the lock: one line naming it (pid and command line).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = " ".join(os.pread(fd, 4096, 0).decode("utf-8", "replace").split()) or "pid unknown"
+            raise ConfigError(
+                f"{root}: expected no other run writing results here. Found one running ({holder}), holding "
+                f"{path}. Wait for it to finish, or pass another --out."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}: {' '.join(command.split())}\n".encode(), 0)
+        try:
+            yield path
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
 
 
 def publish(staging: Path, root: Path) -> Path:
