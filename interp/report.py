@@ -10,9 +10,11 @@
       exact/ the difference images of failed exact-tier image comparisons
       summary.png  study_results.json  index.html
 
-One tree per run. It is built in a hidden sibling folder (``<root>/.cnn_lstm_interpretability.partial-*``) and
-renamed into place only when complete (:func:`~interp.atomic.replace_tree`), replacing the previous run's tree as a
-whole: a report never mixes two runs, and a run that fails leaves the previous tree as it was.
+One tree per run. It is built in a hidden sibling folder (``<root>/.cnn_lstm_interpretability.partial-<pid>-*``)
+and renamed into place only when complete (:func:`~interp.atomic.replace_tree`), replacing the previous run's tree
+as a whole: a report never mixes two runs, and a run that fails leaves the previous tree as it was. The hidden
+folders of a run killed outright (SIGKILL, a crash) are removed by the next run (:func:`remove_stale`); ``interp
+study`` holds ``<root>/.cnn_lstm_interpretability.lock`` (:func:`results_lock`), so two studies never write one root.
 
 Determinism: the same studies give byte-identical files (PNGs without metadata, JSON with sorted keys and rounded
 floats, ``predictions.npz`` with a fixed zip date, no timestamps).
