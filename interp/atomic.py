@@ -64,12 +64,31 @@ def write_json(path: Path, value: Any) -> None:
     write_atomic(path, (text + "\n").encode("utf-8"))
 
 
+def aside_prefix(final: Path) -> str:
+    """Name prefix of the hidden folder a previous ``final`` is moved into during :func:`replace_tree`:
+    ``.<name>.old-<pid>-``, so that a later run can tell whether its owner is still running."""
+    return f".{final.name}.old-{os.getpid()}-"
+
+
 def replace_tree(staging: Path, final: Path) -> None:
-    """Rename ``staging`` to ``final``; a previous ``final`` is moved aside first and deleted after."""
+    """Rename ``staging`` to ``final``; a previous ``final`` is moved aside first and deleted after.
+
+    The swap is two renames. When anything stops it between them (an interrupt, SIGTERM, a failed rename), the
+    previous ``final`` is renamed back before the exception propagates, so ``final`` is always either the whole
+    previous tree or the whole new one. Only a hard kill between the renames can leave ``final`` missing, with
+    the previous tree in ``.<name>.old-<pid>-*``: :func:`interp.report.remove_stale` puts it back on the next run.
+    """
     graveyard = None
-    if final.exists():
-        graveyard = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-"))
-        os.rename(final, graveyard / final.name)
-    os.rename(staging, final)
+    try:
+        if final.exists():
+            graveyard = Path(tempfile.mkdtemp(dir=final.parent, prefix=aside_prefix(final)))
+            os.rename(final, graveyard / final.name)
+        os.rename(staging, final)
+    except BaseException:
+        if graveyard is not None:
+            if not final.exists() and (graveyard / final.name).exists():
+                os.rename(graveyard / final.name, final)
+            shutil.rmtree(graveyard, ignore_errors=True)
+        raise
     if graveyard is not None:
         shutil.rmtree(graveyard)

@@ -1,40 +1,57 @@
 """``python -m interp {data,train,study,init,export,accept,calibrate,bench}`` (also the ``interp`` console script).
 
 Exit status: 0 passed, 1 a check failed (``study``), 2 bad input or usage (one line ``interp: error: …`` naming
-the thing and the fix, and no results written), 3 an internal error (with its traceback), 130 interrupted.
-Data that can be used but look wrong are told as one line each, ``interp: warning: …``.
+the thing and the fix, and no results written), 3 an internal error (with its traceback), 130 interrupted
+(SIGINT, Ctrl-C), 143 terminated (SIGTERM). SIGTERM is handled like SIGINT: the run's hidden staging folder is
+removed, the results tree stays the previous run's (or is this run's, when it was published before the
+signal), and the last line says which. Data that can be used but look wrong are told as one line each,
+``interp: warning: …``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import signal
 import sys
+import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from interp.config import HORIZONS_HOURS, TARGET, DataConfig, StudyConfig, TrainConfig
 from interp.data.accounting import MAX_DROPPED_SHARE
-from interp.errors import DataWarning, InterpError
+from interp.errors import ConfigError, DataWarning, InterpError
 from interp.runtime import single_threaded
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, so that it unwinds (and cleans up) exactly as after Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.written = None
     single_threaded()
     try:
-        with warnings.catch_warnings():
+        with _sigterm_as_interrupt(), warnings.catch_warnings():
             warnings.simplefilter("always", DataWarning)
             warnings.showwarning = _show_warning
             return args.run(args)
     except InterpError as exc:
         print(f"interp: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interp: interrupted; nothing was written.", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+        what = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted"
+        print(f"interp: {what}; {args.on_disk(args)}", file=sys.stderr)
+        return 128 + int(signum)
     except Exception as exc:  # an internal error, told apart from a failed check (1) and bad input (2)
         import traceback
 
@@ -51,6 +68,107 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (the previous handler is restored after)."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _nothing_said(args: argparse.Namespace) -> str:
+    return "files it wrote before that are kept."
+
+
+def _file_on_disk(args: argparse.Namespace) -> str:
+    """What an interrupted ``train`` or ``data`` left at ``--out`` (both write one file, atomically)."""
+    if args.written is not None:
+        return f"{args.written} was written before that."
+    if args.out.exists():
+        return f"nothing was written: {args.out} is unchanged."
+    return "nothing was written."
+
+
+def _tree_on_disk(args: argparse.Namespace) -> str:
+    """What an interrupted ``study`` left under ``--out``: this run's tree, the previous one, or none."""
+    from interp.report import TREE
+
+    tree = args.out / TREE
+    if args.written is not None:
+        return f"this run's results tree {tree} was written before that."
+    if not tree.exists():
+        return f"nothing was written: there is no results tree in {args.out}."
+    if getattr(args, "tree_before", _identity(tree)) == _identity(
+        tree
+    ):  # not recorded: the run did nothing yet
+        return f"nothing of this run was written: {tree} is the previous run's, unchanged."
+    return f"this run's results tree {tree} was written before that."
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """``(device, inode)`` of ``path`` (a renamed-in tree has a new one), None when it does not exist."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _writable_folder(path: Path, option: str) -> Path:
+    """``path`` checked before any work: an existing folder this process can write in, or one it can create.
+
+    Raises
+    ------
+    ConfigError
+        When ``path`` (or the folder it would be created in) is a file or cannot be written.
+    """
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(
+            f"{option} expects a folder. Found a file at {existing}. Pass a folder, e.g. {option} results."
+        )
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} expects a folder it can write in. Found {existing} not writable ({exc.strerror}). "
+            f"Pass another {option}, or make it writable."
+        ) from None
+    return path
+
+
+def _writable_file(path: Path, option: str) -> Path:
+    """``path`` checked before any work: a file this process can create or replace (not a folder)."""
+    if path.is_dir():
+        raise ConfigError(
+            f"{option} expects a file name. Found a folder at {path}. Pass a file inside it, e.g. "
+            f"{option} {path / 'name'}."
+        )
+    _writable_folder(path.parent, f"{option} {path}: its folder")
+    return path
+
+
+def _at_least(value: int, least: int, option: str) -> int:
+    if value < least:
+        raise ConfigError(
+            f"{option} expects a whole number ≥ {least}. Found {value}. Pass e.g. {option} {least}."
+        )
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m interp", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(
@@ -61,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--out", required=True, type=Path, help="CSV file to write")
     data.add_argument("--days", type=int, default=DataConfig.days)
     data.add_argument("--seed", type=int, default=DataConfig.seed)
-    data.set_defaults(run=_data)
+    data.set_defaults(run=_data, on_disk=_file_on_disk)
 
     train = sub.add_parser("train", help="train one checkpoint (deterministic)")
     train.add_argument("--horizon", required=True, type=int, choices=HORIZONS_HOURS, help="hours ahead")
@@ -77,7 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=TrainConfig.seed)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
-    train.set_defaults(run=_train)
+    train.set_defaults(run=_train, on_disk=_file_on_disk)
 
     study = sub.add_parser("study", help="write the results tree (plots, metrics, gallery) without pytest")
     study.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
@@ -91,12 +209,12 @@ def _parser() -> argparse.ArgumentParser:
     study.add_argument("--tsne", action="store_true", help="also compute the slow t-SNE embedding")
     study.add_argument("--out", type=Path, default=Path("results"), help="results root (default results/)")
     _baselines_option(study)
-    study.set_defaults(run=_study)
+    study.set_defaults(run=_study, on_disk=_tree_on_disk)
 
     init = sub.add_parser("init", help="scaffold a gate folder: checks/, baselines/, results/, conftest.py")
     init.add_argument("folder", type=Path, help="the folder to create (or fill)")
     init.add_argument("--force", action="store_true", help="overwrite existing gate files")
-    init.set_defaults(run=_init)
+    init.set_defaults(run=_init, on_disk=_nothing_said)
 
     export = sub.add_parser("export", help="turn a model trained elsewhere into a checkpoint")
     export.add_argument("--model", required=True, help="your CNN-LSTM class, package.module:Class")
@@ -114,7 +232,7 @@ def _parser() -> argparse.ArgumentParser:
         "(default: fitted on the training rows, as interp train does)",
     )
     export.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
-    export.set_defaults(run=_export)
+    export.set_defaults(run=_export, on_disk=_file_on_disk)
 
     accept = sub.add_parser(
         "accept",
@@ -134,7 +252,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _baselines_option(accept)
     _model_data_options(accept)
-    accept.set_defaults(run=_accept)
+    accept.set_defaults(run=_accept, on_disk=_nothing_said)
 
     calibrate = sub.add_parser(
         "calibrate", help="train the healthy ensemble and write baselines/calibration.json"
@@ -155,14 +273,14 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--members", type=int, help="train only the first N members of the ensemble")
     _baselines_option(calibrate)
     _model_data_options(calibrate)
-    calibrate.set_defaults(run=_calibrate)
+    calibrate.set_defaults(run=_calibrate, on_disk=_nothing_said)
 
     bench = sub.add_parser("bench", help="time the floor, analyses and plots; peak RSS; Captum comparison")
     bench.add_argument("--horizon", default="all", help="1, 24 or all (default all)")
     bench.add_argument(
         "--calibrate", action="store_true", help="also time `interp calibrate` (several minutes)"
     )
-    bench.set_defaults(run=_bench)
+    bench.set_defaults(run=_bench, on_disk=_nothing_said)
     return parser
 
 
@@ -274,8 +392,11 @@ def _data(args: argparse.Namespace) -> int:
     from interp.data.csv import write_csv
     from interp.data.synthetic import indoor_co2
 
-    path = write_csv(indoor_co2(days=args.days, seed=args.seed), args.out)
-    print(f"wrote {path}")
+    _writable_file(args.out, "--out")
+    _at_least(args.days, 1, "--days")
+    _at_least(args.seed, 0, "--seed")
+    args.written = write_csv(indoor_co2(days=args.days, seed=args.seed), args.out)
+    print(f"wrote {args.written}")
     return 0
 
 
@@ -285,9 +406,9 @@ def _train(args: argparse.Namespace) -> int:
     from interp.training import train
 
     if args.out.suffix != ".pt":
-        from interp.errors import ConfigError
-
         raise ConfigError(f"--out expects a .pt file. Found {str(args.out)!r}. Pass e.g. --out model_h24.pt.")
+    _writable_file(args.out, "--out")
+    _at_least(args.epochs, 1, "--epochs")
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
     sources = _sources(args, model_class=args.model)
     data_config = DataConfig(
@@ -305,19 +426,37 @@ def _train(args: argparse.Namespace) -> int:
         data=dataclasses.asdict(data_config),
         metrics=result.metrics(),
     )
+    args.written = path
     print(f"wrote {path}")
     return 0
 
 
 def _study(args: argparse.Namespace) -> int:
+    from interp.report import TREE, remove_stale, results_lock
+    from interp.suite import validate_horizons
+
+    horizons = validate_horizons([args.horizon])
+    root = _writable_folder(args.out, "--out")
+    if (root / TREE).exists() and not (root / TREE).is_dir():
+        raise ConfigError(
+            f"--out expects a folder for the results tree {TREE}/. Found a file at {root / TREE}. "
+            f"Move it away, or pass another --out."
+        )
+    with results_lock(root, " ".join(["python", "-m", "interp", *sys.argv[1:]])):
+        remove_stale(root)  # before noting which tree is there: it may put back one a killed run stranded
+        args.tree_before = _identity(root / TREE)
+        return _run_study(args, horizons)
+
+
+def _run_study(args: argparse.Namespace, horizons: tuple[int, ...]) -> int:
+    """``interp study`` once its ``--out`` is checked and locked."""
     import functools
 
     from interp.gate.outcome import summary_line
     from interp.gate.run import GateRun, checks_of_item
     from interp.report import write_study
-    from interp.suite import torch_device, validate_horizons
+    from interp.suite import torch_device
 
-    horizons = validate_horizons([args.horizon])
     torch_device(args.device)
     sources = _sources(
         args,
@@ -328,8 +467,6 @@ def _study(args: argparse.Namespace) -> int:
     )
     if args.checkpoint is not None:
         if len(horizons) != 1:
-            from interp.errors import ConfigError
-
             raise ConfigError(
                 "--checkpoint studies one model, so expects --horizon 1 or --horizon 24. "
                 "Found --horizon all. Add --horizon, or use --checkpoint-dir for both."
@@ -345,6 +482,7 @@ def _study(args: argparse.Namespace) -> int:
         functools.partial(checks_of_item, gate),
         provenance=gate.provenance(horizons, ["python", "-m", "interp", *sys.argv[1:]]),
     )
+    args.written = index
     for outcome in run.failed():
         print(f"FAILED {summary_line(outcome)}", file=sys.stderr)
     counts = run.counts()

@@ -224,11 +224,14 @@ class ModelState:
 
 
 def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Bitwise-equal tensors, NaN included (``torch.equal`` treats NaN as unequal to itself)."""
+    """Equal tensors, with NaN equal to NaN (``torch.equal`` treats NaN as unequal to itself) and ±inf only to
+    itself: a model with NaN or infinite weights (a diverged update) is "unchanged" when they are where they were.
+    """
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
-    if a.is_floating_point():
-        return torch.equal(a.isnan(), b.isnan()) and torch.equal(a.nan_to_num(0.0), b.nan_to_num(0.0))
+    if a.is_floating_point() or a.is_complex():
+        nan_a, nan_b = a.isnan(), b.isnan()
+        return torch.equal(nan_a, nan_b) and torch.equal(a.masked_fill(nan_a, 0), b.masked_fill(nan_b, 0))
     return torch.equal(a, b)
 
 

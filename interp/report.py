@@ -10,9 +10,11 @@
       exact/ the difference images of failed exact-tier image comparisons
       summary.png  study_results.json  index.html
 
-One tree per run. It is built in a hidden sibling folder (``<root>/.cnn_lstm_interpretability.partial-*``) and
-renamed into place only when complete (:func:`~interp.atomic.replace_tree`), replacing the previous run's tree as a
-whole: a report never mixes two runs, and a run that fails leaves the previous tree as it was.
+One tree per run. It is built in a hidden sibling folder (``<root>/.cnn_lstm_interpretability.partial-<pid>-*``)
+and renamed into place only when complete (:func:`~interp.atomic.replace_tree`), replacing the previous run's tree
+as a whole: a report never mixes two runs, and a run that fails leaves the previous tree as it was. The hidden
+folders of a run killed outright (SIGKILL, a crash) are removed by the next run (:func:`remove_stale`); ``interp
+study`` holds ``<root>/.cnn_lstm_interpretability.lock`` (:func:`results_lock`), so two studies never write one root.
 
 Determinism: the same studies give byte-identical files (PNGs without metadata, JSON with sorted keys and rounded
 floats, ``predictions.npz`` with a fixed zip date, no timestamps).
@@ -20,11 +22,14 @@ floats, ``predictions.npz`` with a fixed zip date, no timestamps).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,7 @@ from matplotlib.figure import Figure
 from interp import catalog
 from interp.atomic import npz_bytes, replace_tree, write_atomic, write_json
 from interp.catalog import CrossItem, Item
+from interp.errors import ConfigError
 from interp.gallery import check_links, render_report
 from interp.gate.outcome import CheckOutcome
 from interp.metrics import to_jsonable
@@ -52,10 +58,23 @@ StudyArg = Study | tuple[Study, Study]
 """A per-horizon item takes one study; a cross-horizon item the pair ``(study_1h, study_24h)``."""
 
 
+LOCK = f".{TREE}.lock"
+"""The lock file of a results root: a run that writes the tree holds an exclusive ``flock`` on it."""
+
+STALE = re.compile(rf"^\.{re.escape(TREE)}\.(?P<kind>partial|old)-(?P<pid>\d+)-")
+"""Hidden folders of a run: its staging tree (``.partial-<pid>-*``) and, during the swap, the previous tree
+moved aside (``.old-<pid>-*``, :func:`interp.atomic.replace_tree`)."""
+
+
 def new_staging(root: Path) -> Path:
-    """A fresh hidden folder beside ``root/cnn_lstm_interpretability`` to build one run's tree in."""
+    """A fresh hidden folder beside ``root/cnn_lstm_interpretability`` to build one run's tree in.
+
+    Named ``.cnn_lstm_interpretability.partial-<pid>-*`` after the process that owns it; the stale folders of
+    runs that are gone are removed first (:func:`remove_stale`).
+    """
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{TREE}.partial-"))
+    remove_stale(root)
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{TREE}.partial-{os.getpid()}-"))
     os.chmod(staging, 0o755)
     return staging
 
@@ -63,7 +82,79 @@ def new_staging(root: Path) -> Path:
 def staging_path(root: Path) -> Path:
     """The name of a fresh staging folder beside ``root/cnn_lstm_interpretability``, not yet created (the pytest
     run creates it with its first file, so a session that draws nothing leaves nothing behind)."""
-    return root / f".{TREE}.partial-{uuid.uuid4().hex[:12]}"
+    return root / f".{TREE}.partial-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(root: Path) -> list[str]:
+    """Remove the hidden folders of runs that are gone (killed by SIGKILL, a crash, a power cut).
+
+    A folder matching :data:`STALE` whose owner process no longer exists is stale. When no tree is visible and
+    a stale ``.old-*`` folder holds the previous tree (a run killed in the middle of its swap), the newest such
+    tree is put back first. Folders of live runs, and hidden folders of other names, are left alone.
+
+    Returns
+    -------
+    list of str
+        The names of the folders removed.
+    """
+    stale = []
+    for path in sorted(root.iterdir()) if root.is_dir() else ():
+        found = STALE.match(path.name)
+        if found and path.is_dir() and not process_alive(int(found["pid"])):
+            stale.append((found["kind"], path))
+    tree = root / TREE
+    stranded = [p for kind, p in stale if kind == "old" and (p / TREE).is_dir()]
+    if stranded and not tree.exists():
+        newest = max(stranded, key=lambda p: (p / TREE).stat().st_mtime)
+        os.rename(newest / TREE, tree)
+    for _, path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return [p.name for _, p in stale]
+
+
+@contextlib.contextmanager
+def results_lock(root: Path, command: str) -> Iterator[Path]:
+    """Hold the exclusive lock of the results root ``root`` (``root/.cnn_lstm_interpretability.lock``).
+
+    The lock file holds ``pid <pid>: <command>`` while held. ``flock`` is released when the holder exits, however
+    it exits, so a killed run never leaves the root locked.
+
+    Raises
+    ------
+    ConfigError
+        When another run holds the lock: one line naming it (pid and command line).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = " ".join(os.pread(fd, 4096, 0).decode("utf-8", "replace").split()) or "pid unknown"
+            raise ConfigError(
+                f"{root}: expected no other run writing results here. Found one running ({holder}), holding "
+                f"{path}. Wait for it to finish, or pass another --out."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}: {' '.join(command.split())}\n".encode(), 0)
+        try:
+            yield path
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
 
 
 def publish(staging: Path, root: Path) -> Path:

@@ -201,7 +201,7 @@ def effective_sample_size(values: np.ndarray, positions: np.ndarray, bandwidth: 
     standard error of the mean is ``s / √n_eff``. With ``bandwidth`` = the lookback L, ``w(k)`` is the share of
     input steps two windows k steps apart have in common. The Bartlett weights keep the denominator positive;
     ``n_eff`` is clipped to ``[1, n]`` (the mean is never worth more than n independent values, nor less than
-    one); a constant column gets ``n``.
+    one); a constant column gets ``n``, a column with a NaN or ±inf value NaN (a broken model's activations).
 
     Parameters
     ----------
@@ -220,6 +220,8 @@ def effective_sample_size(values: np.ndarray, positions: np.ndarray, bandwidth: 
     n = values.shape[0]
     if n < 2:
         return np.full(values.shape[1], float(n))
+    finite = np.all(np.isfinite(values), axis=0)
+    values = np.where(finite, values, 0.0)
     centred = values - values.mean(axis=0)
     spread = np.asarray(positions, dtype=np.int64) - int(positions[0])
     length = int(spread[-1]) + 1
@@ -230,7 +232,7 @@ def effective_sample_size(values: np.ndarray, positions: np.ndarray, bandwidth: 
     for lag in range(1, bandwidth):
         weighted += 2.0 * (1.0 - lag / bandwidth) * np.sum(dense[:length] * dense[lag : length + lag], axis=0)
     ratio = np.divide(variance, weighted, out=np.ones_like(variance), where=weighted > 0)
-    return np.clip(n * ratio, 1.0, n)
+    return np.where(finite, np.clip(n * ratio, 1.0, n), np.nan)
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,9 @@ class RegimeMeans:
         ``means[High] − means[Low]``.
     specialists : (k,) int
         The :data:`TOP_SPECIALISTS` filters with the largest High − Low difference, largest first (empty when
-        High or Low has no window).
+        High or Low has no window); a filter whose difference is NaN or ±inf is never one.
+
+    Non-finite activations (a broken model) give NaN or ±inf statistics, without warnings.
     """
 
     means: np.ndarray
@@ -281,7 +285,15 @@ def regime_means(
     top : int
         How many High specialists to name.
     """
-    window_means = np.asarray(act, dtype=np.float64).mean(axis=2)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _regime_means(
+            np.asarray(act, dtype=np.float64).mean(axis=2), regimes, positions, bandwidth, top
+        )
+
+
+def _regime_means(
+    window_means: np.ndarray, regimes: np.ndarray, positions: np.ndarray, bandwidth: int, top: int
+) -> RegimeMeans:
     n_regimes, n_filters = len(REGIME_NAMES), window_means.shape[1]
     means = np.full((n_regimes, n_filters), np.nan)
     errors = np.full((n_regimes, n_filters), np.nan)
@@ -298,7 +310,8 @@ def regime_means(
             errors[r] = rows.std(axis=0, ddof=1) / np.sqrt(effective[r])
     difference = means[HIGH] - means[LOW]
     if counts[HIGH] and counts[LOW]:
-        specialists = np.argsort(-difference, kind="stable")[:top]
+        order = np.argsort(-difference, kind="stable")
+        specialists = order[np.isfinite(difference[order])][:top]
     else:
         specialists = np.zeros(0, dtype=np.int64)
     return RegimeMeans(means, errors, effective, counts, difference, specialists)

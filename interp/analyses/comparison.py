@@ -259,8 +259,10 @@ def pair_filters(study_1h: Study, study_24h: Study) -> tuple[np.ndarray, np.ndar
 
 
 def _standardised_channels(act: np.ndarray) -> np.ndarray:
-    """``(N, C, L)`` activations → ``(N·L, C)`` z-scores per channel; constant channels become zeros."""
+    """``(N, C, L)`` activations → ``(N·L, C)`` z-scores per channel; constant channels, and channels with a
+    NaN or ±inf value (a broken model: nothing to pair on), become zeros."""
     flat = act.transpose(0, 2, 1).reshape(-1, act.shape[1]).astype(np.float64)
+    flat = np.where(np.isfinite(flat).all(axis=0), flat, 0.0)
     centred = flat - flat.mean(axis=0)
     std = centred.std(axis=0)
     return np.divide(centred, std, out=np.zeros_like(centred), where=std > 0)

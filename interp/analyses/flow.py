@@ -22,7 +22,8 @@ class FilterOutputCorrelation:
     ----------
     r_steps : (C, H) float64
         r between filter c's activation (after BN + ReLU) averaged over the L input steps and the prediction
-        at horizon step h, over the N evaluation windows. Constant filters (or a constant prediction) give 0.
+        at horizon step h, over the N evaluation windows. Constant filters (or a constant prediction) give 0;
+        NaN/inf activations or predictions (a broken model) give NaN.
     constant : (C,) bool
         Filters whose mean activation is the same in every window (dead or saturated); their r is set to 0.
     prediction_constant : bool
@@ -54,20 +55,24 @@ def pearson_columns(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
     Returns
     -------
     r : (P, Q) float64
-        Correlations; 0 where either column is constant (its r is undefined).
+        Correlations; 0 where either column is constant (its r is undefined), NaN where either column has a
+        NaN or ±inf value.
     a_constant, b_constant : (P,), (Q,) bool
-        Columns with a single distinct value.
+        Columns with a single distinct value (never a column with a NaN or ±inf value).
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    a_constant = np.ptp(a, axis=0) == 0
-    b_constant = np.ptp(b, axis=0) == 0
+    a_finite, b_finite = np.isfinite(a).all(axis=0), np.isfinite(b).all(axis=0)
+    a, b = np.where(a_finite, a, 0.0), np.where(b_finite, b, 0.0)
+    a_constant = a_finite & (np.ptp(a, axis=0) == 0)
+    b_constant = b_finite & (np.ptp(b, axis=0) == 0)
     ac = a - a.mean(axis=0)
     bc = b - b.mean(axis=0)
     norm = np.outer(np.sqrt((ac * ac).sum(axis=0)), np.sqrt((bc * bc).sum(axis=0)))
     defined = np.outer(~a_constant, ~b_constant) & (norm > 0)
     r = np.zeros(norm.shape)
     np.divide(ac.T @ bc, norm, out=r, where=defined)
+    r[~np.outer(a_finite, b_finite)] = np.nan
     return r, a_constant, b_constant
 
 
@@ -107,6 +112,8 @@ class MaxPoolSelection:
         Spacing of the input steps in hours.
     outside_window : int
         Selections whose index is not in the pool window they were output for (``index // 2 != p``).
+    not_finite_inputs : int
+        Pool-input values that are NaN or ±inf (a broken model): the pool's choice among them is arbitrary.
     """
 
     counts: np.ndarray
@@ -118,6 +125,7 @@ class MaxPoolSelection:
     lookback: int
     step_hours: float
     outside_window: int
+    not_finite_inputs: int
 
     @property
     def expected_total(self) -> int:
@@ -184,6 +192,7 @@ def maxpool_selection_counts(
         lookback=lookback,
         step_hours=float(step_hours),
         outside_window=int((index // 2 != np.arange(p)).sum()),
+        not_finite_inputs=int(pool_input.size - np.count_nonzero(np.isfinite(pool_input))),
     )
 
 

@@ -175,9 +175,12 @@ class CalibrationFit:
 
 
 def calibration_fit(truth: np.ndarray, pred: np.ndarray) -> CalibrationFit:
-    """Fit ``pred ≈ slope · truth + intercept`` for ``(N,)`` arrays (slope 0 and r 0 for a constant truth)."""
+    """Fit ``pred ≈ slope · truth + intercept`` for ``(N,)`` arrays (slope 0 and r 0 for a constant truth; all
+    NaN when a value is NaN or ±inf)."""
     truth = np.asarray(truth, dtype=np.float64)
     pred = np.asarray(pred, dtype=np.float64)
+    if not (np.all(np.isfinite(truth)) and np.all(np.isfinite(pred))):
+        return CalibrationFit(slope=float("nan"), intercept_ppm=float("nan"), pearson_r=float("nan"))
     tc, pc = truth - truth.mean(), pred - pred.mean()
     sxx, syy = float(tc @ tc), float(pc @ pc)
     slope = float(tc @ pc) / sxx if sxx > 0 else 0.0

@@ -148,7 +148,8 @@ class ReceptiveField:
         First and last input step of each central unit's field: from the geometry, and from the gradient
         (``-1`` when the gradient is zero everywhere).
     profiles : (3, L) float64
-        Mean ``|input gradient|`` per step of each central unit, each row scaled to a maximum of 1.
+        Mean ``|input gradient|`` per step of each central unit, each row scaled to a maximum of 1 over its
+        finite steps; a NaN or ±inf step (a broken model) stays NaN or inf, and is not in the support.
     lookback_steps : int
     steps_per_hour : float
     n_windows : int
@@ -214,7 +215,8 @@ def receptive_field(study: Study) -> ReceptiveField:
     profiles, centres = empirical_profiles(study.model, x[torch.from_numpy(indices)])
     empirical_bounds = np.array([support_bounds(p > 0) for p in profiles], dtype=np.int64)
     empirical = np.where(empirical_bounds[:, 0] >= 0, empirical_bounds[:, 1] - empirical_bounds[:, 0] + 1, 0)
-    peaks = profiles.max(axis=1, keepdims=True)
+    finite = np.isfinite(profiles)
+    peaks = np.where(finite, profiles, 0.0).max(axis=1, keepdims=True)
     return ReceptiveField(
         layers=LAYER_NAMES,
         geometry=geometry,
@@ -224,7 +226,7 @@ def receptive_field(study: Study) -> ReceptiveField:
         centres=centres,
         analytic_bounds=unit_bounds(geometry, centres),
         empirical_bounds=empirical_bounds,
-        profiles=np.divide(profiles, peaks, out=np.zeros_like(profiles), where=peaks > 0),
+        profiles=np.divide(profiles, peaks, out=np.where(finite, 0.0, profiles), where=peaks > 0),
         lookback_steps=int(x.shape[1]),
         steps_per_hour=float(study.dataset.steps_per_hour),
         n_windows=int(indices.size),

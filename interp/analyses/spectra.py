@@ -67,9 +67,11 @@ class Spectrum:
 
     @property
     def power_share(self) -> np.ndarray:
-        """``(S, K)`` each bin's share of its series' non-DC power (0 for a constant series)."""
+        """``(S, K)`` each bin's share of its series' non-DC power (0 for a constant series, NaN for a series
+        with NaN/inf values)."""
         total = self.power.sum(axis=1, keepdims=True)
-        return np.divide(self.power, total, out=np.zeros_like(self.power), where=total > 0)
+        out = np.where(np.isfinite(total), 0.0, np.nan) * np.ones_like(self.power)
+        return np.divide(self.power, total, out=out, where=total > 0)
 
 
 def _detrend(x: np.ndarray) -> np.ndarray:

@@ -95,7 +95,8 @@ def responds_to_co2_level(study: Study) -> Verdict:
             block.standard_errors[activations.HIGH] ** 2 + block.standard_errors[activations.LOW] ** 2
         )
         # Differences below float32 resolution of the block's activations are rounding, not a response.
-        error = np.maximum(error, RESOLUTION * max(float(np.nanmax(np.abs(block.means))), 1.0))
+        largest = np.max(np.abs(block.means), where=~np.isnan(block.means), initial=0.0)
+        error = np.maximum(error, RESOLUTION * max(float(largest), 1.0))
         ratio = np.abs(block.high_minus_low) / error
         if not np.all(np.isfinite(ratio)):
             return Verdict(float("nan"), ">", 1.0, "largest |High − Low| / standard error over the filters")

@@ -93,11 +93,12 @@ def phase_metrics(study: Study) -> Mapping[str, Any]:
     largest |mean| and the mean's range."""
     result = analyses.phase_aligned_error(study)
     mean = result.mean_ppm
+    known = ~np.isnan(mean)
     return {
         "mean_ppm": mean,
         "std_ppm": result.std_ppm,
-        "worst_hour": int(np.nanargmax(np.abs(mean))),
-        "mean_range_ppm": float(np.nanmax(mean) - np.nanmin(mean)),
+        "worst_hour": int(np.nanargmax(np.abs(mean))) if known.any() else -1,
+        "mean_range_ppm": float(np.nanmax(mean) - np.nanmin(mean)) if known.any() else float("nan"),
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import io
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,15 +148,15 @@ def load_checkpoint(
         )
     try:
         model = cls(**payload["model_kwargs"])
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0]
+    except (RuntimeError, TypeError, ValueError) as exc:
         raise CheckpointError(
-            f"{path}: expected weights that fit {cls.__name__}"
-            f"({payload['model_kwargs']}). Found a mismatch: {first[:200]}. "
-            f"Use the model class it was trained with, or retrain."
+            f"{path}: expected model_kwargs that build {cls.__name__}. Found {payload['model_kwargs']!r} "
+            f"({one_line(exc)}). Use the model class it was trained with (--model), or retrain."
         ) from None
+    check_state_dict(path, payload["state_dict"], model, f"{cls.__name__}({payload['model_kwargs']})")
+    model.load_state_dict(payload["state_dict"])
     model.eval()
+    check_metadata(path, payload)
     scaler = payload["scaler"]
     meta = CheckpointMeta(
         path=path,
@@ -196,10 +197,9 @@ def read_payload(path: Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated zip, foreign pickle, not a torch file at all
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(
             f"{path}: expected a checkpoint written by `python -m interp train`. Found a file torch cannot "
-            f"load safely ({reason[:160]}). Retrain it or restore the file."
+            f"load safely ({load_failure(exc)}). Retrain it or restore the file."
         ) from None
     if not isinstance(payload, dict) or "format_version" not in payload:
         raise CheckpointError(
@@ -218,6 +218,96 @@ def read_payload(path: Path) -> dict[str, Any]:
             f"Retrain it with `python -m interp train`."
         )
     return payload
+
+
+def one_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message, without terminal colour codes (its type if none)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def load_failure(exc: BaseException) -> str:
+    """Why ``torch.load(..., weights_only=True)`` refused a file, in a few words.
+
+    A pickled Python object is named (torch's own message is a page of advice on loading it unsafely, with
+    colour codes); anything else is the first line of torch's message.
+    """
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", text)
+    if found:
+        return f"it pickles the Python object {found.group(1)}, which a safe load never runs"
+    return one_line(exc)
+
+
+def check_state_dict(path: Path, state: object, model: nn.Module, built: str) -> None:
+    """Raise CheckpointError naming the first tensor of ``state`` that is missing, extra or of the wrong shape
+    for ``model`` (``built``: how the model was built, for the message)."""
+    expected = model.state_dict()
+    fix = "Use the model class and settings it was trained with (--model), or retrain."
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(
+            f"{path}: expected state_dict to map tensor names to tensors. Found a {type(state).__name__}. {fix}"
+        )
+    missing = [k for k in expected if k not in state]
+    extra = [k for k in state if k not in expected]
+    if missing or extra:
+        raise CheckpointError(
+            f"{path}: expected the tensors that fit {built}. Found {len(missing)} missing ({missing[:4]}) and "
+            f"{len(extra)} unexpected ({extra[:4]}). {fix}"
+        )
+    for name, tensor in expected.items():
+        found = tuple(state[name].shape)
+        if found != tuple(tensor.shape):
+            raise CheckpointError(
+                f"{path}: expected state_dict[{name!r}] of shape {tuple(tensor.shape)} to fit {built}. Found "
+                f"shape {found}. {fix}"
+            )
+
+
+def check_metadata(path: Path, payload: Mapping[str, Any]) -> None:
+    """Raise CheckpointError on metadata a study cannot use: features, scaler, resolution, lookback, horizon
+    and regime bounds (each named with what was found)."""
+    fix = "Retrain it with `python -m interp train`, or restore the file."
+
+    def refuse(expected: str, found: object) -> CheckpointError:
+        return CheckpointError(f"{path}: expected {expected}. Found {found!r}. {fix}")
+
+    names = payload["feature_names"]
+    if not isinstance(names, list | tuple) or not names or not all(isinstance(n, str) for n in names):
+        raise refuse("feature_names to be a non-empty list of column names", names)
+    scaler = payload["scaler"]
+    if not isinstance(scaler, Mapping) or not {"mean", "scale", "target_index"} <= set(scaler):
+        raise refuse("scaler to hold mean, scale and target_index", scaler)
+    for key in ("mean", "scale"):
+        values = _numbers(scaler[key])
+        if values is None or values.shape != (len(names),) or not np.all(np.isfinite(values)):
+            raise refuse(f"scaler {key} to be {len(names)} finite numbers, one per feature", scaler[key])
+        if key == "scale" and not np.all(values > 0):
+            raise refuse("scaler scale to be positive (a standard deviation per feature)", scaler[key])
+    index = scaler["target_index"]
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(names):
+        raise refuse(f"scaler target_index to be a feature position 0 … {len(names) - 1}", index)
+    if names[index] != payload["target"]:
+        raise refuse(f"the target {payload['target']!r} at scaler target_index {index}", names[index])
+    for key in ("resolution_seconds", "lookback_hours", "horizon_hours"):
+        value = _numbers(payload[key])
+        if value is None or value.shape != () or not (np.isfinite(value) and value > 0):
+            raise refuse(f"{key} to be a positive number", payload[key])
+    bounds = _numbers(payload["regime_bounds"])
+    if bounds is None or bounds.shape != (2,) or not np.all(np.isfinite(bounds)) or not bounds[0] < bounds[1]:
+        raise refuse(
+            "regime_bounds to be two increasing ppm values (Low < b0 ≤ Medium < b1 ≤ High)",
+            payload["regime_bounds"],
+        )
+
+
+def _numbers(value: object) -> np.ndarray | None:
+    """``value`` as a float64 array, or None when it is not numbers (bools are not numbers)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in items):
+        return None
+    return np.asarray(value, dtype=np.float64)
 
 
 def check_fits(meta: CheckpointMeta, feature_names: tuple[str, ...], horizon_hours: float) -> None:

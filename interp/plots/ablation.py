@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from interp.analyses.ablation import CONV1_HALF, CONV2_HALF, INTACT, LSTM_ONLY, LayerAblation
+from interp.plots.finite import not_finite_panel
 from interp.plots.style import new_figure
 
 COLOURS = {INTACT: "#4c72b0", CONV1_HALF: "#c44e52", CONV2_HALF: "#dd8452", LSTM_ONLY: "#8c8c8c"}
@@ -20,6 +21,12 @@ def layer_ablation(result: LayerAblation) -> Figure:
     """
     fig = new_figure(7, 4.5)
     ax = fig.subplots()
+    ax.set_title(
+        f"E3 Layer ablation: half of a block's filters mean-ablated ({result.draws} random halves, range shown)"
+    )
+    values = (result.rmse_ppm, result.rmse_range_ppm, result.input_removed_rmse_ppm)
+    if not_finite_panel(ax, *values, what="RMSE at the last horizon step (ppm), every configuration"):
+        return fig
     positions = np.arange(len(result.configurations))
     low, high = result.rmse_range_ppm[:, 0], result.rmse_range_ppm[:, 1]
     ax.bar(
@@ -57,9 +64,6 @@ def layer_ablation(result: LayerAblation) -> Figure:
     ax.set_xlim(-0.6, 3.6)
     ax.set_ylim(0, 1.15 * float(max(np.max(high), removed)))
     ax.set_ylabel("RMSE at the last horizon step (ppm)")
-    ax.set_title(
-        f"E3 Layer ablation: half of a block's filters mean-ablated ({result.draws} random halves, range shown)"
-    )
     ax.grid(axis="y", linewidth=0.3)
     if result.has_comparison and result.rmse(LSTM_ONLY) < result.rmse(INTACT):
         ax.text(

@@ -16,6 +16,7 @@ from interp.analyses.activations import (
     RegimeMeans,
 )
 from interp.config import REGIME_NAMES
+from interp.plots.finite import figure_note, not_finite_panel
 from interp.plots.style import REGIME_COLOURS, new_figure
 
 TABLE_ROWS = 32
@@ -33,6 +34,19 @@ def activation_heatmap(result: ActivationMap, plan_id: str) -> Figure:
     ax = fig.add_axes((0.1, 0.08, 0.76, 0.66))
     step = float(result.hours[1] - result.hours[0]) if steps > 1 else 1.0
     extent = (result.hours[0] - step / 2, result.hours[-1] + step / 2, filters - 0.5, -0.5)
+    trace.plot(result.hours, result.co2_ppm, color="black", linewidth=1.0, marker=".", markersize=3)
+    trace.set_xlim(extent[0], extent[1])
+    trace.set_ylabel("CO2 (ppm)")
+    trace.tick_params(labelbottom=False)
+    window = result.window
+    fig.suptitle(
+        f"{plan_id} {result.layer.capitalize()} activations, window {window.index} "
+        f"(target at t + H: {window.target_ppm:.0f} ppm, {REGIME_NAMES[window.regime]})\n"
+        f"window shown: {window.rule}",
+        fontsize=9,
+    )
+    if not_finite_panel(ax, result.activations, what=f"{result.layer} activations (post BN + ReLU)"):
+        return fig
     image = ax.imshow(
         result.activations,
         cmap="magma",
@@ -45,19 +59,8 @@ def activation_heatmap(result: ActivationMap, plan_id: str) -> Figure:
     ax.set_yticks(np.arange(0, filters, 2 if filters <= 32 else 4))
     ax.set_ylabel(f"{result.layer} filter")
     ax.set_xlabel(TIME_LABEL)
-    trace.plot(result.hours, result.co2_ppm, color="black", linewidth=1.0, marker=".", markersize=3)
-    trace.set_xlim(extent[0], extent[1])
-    trace.set_ylabel("CO2 (ppm)")
-    trace.tick_params(labelbottom=False)
     colour_axes = fig.add_axes((0.88, 0.08, 0.02, 0.66))
     fig.colorbar(image, cax=colour_axes, label="activation (post BN + ReLU)")
-    window = result.window
-    fig.suptitle(
-        f"{plan_id} {result.layer.capitalize()} activations, window {window.index} "
-        f"(target at t + H: {window.target_ppm:.0f} ppm, {REGIME_NAMES[window.regime]})\n"
-        f"window shown: {window.rule}",
-        fontsize=9,
-    )
     return fig
 
 
@@ -96,14 +99,15 @@ def activation_stats_table(result: ActivationStats) -> Figure:
         "A6 Activation statistics per filter (post BN + ReLU, evaluation set); "
         "sp % = share of activations exactly 0"
     )
+    layers = (result.layer1, result.layer2)
+    figure_note(fig, *(v for s in layers for v in (s.mean, s.sparsity, s.max)), what="activation statistics")
     return fig
 
 
-def _regime_panels(top: Axes, bottom: Axes, block: RegimeMeans, layer: str) -> None:
-    filters = np.arange(block.means.shape[1])
+def _regime_means(ax: Axes, block: RegimeMeans, filters: np.ndarray) -> None:
     for r, name in enumerate(REGIME_NAMES):
         if block.counts[r]:
-            top.plot(
+            ax.plot(
                 filters + (r - 1) * 0.22,
                 block.means[r],
                 color=REGIME_COLOURS[r],
@@ -112,10 +116,23 @@ def _regime_panels(top: Axes, bottom: Axes, block: RegimeMeans, layer: str) -> N
                 linestyle="none",
                 label=f"{name} ({int(block.counts[r])} windows)",
             )
-    top.set_xlim(-0.7, filters.size - 0.3)
-    top.set_ylabel("mean activation")
+    ax.set_xlim(-0.7, filters.size - 0.3)
+    ax.set_ylabel("mean activation")
+    ax.tick_params(labelbottom=False)
+
+
+def _regime_panels(top: Axes, bottom: Axes, block: RegimeMeans, layer: str) -> None:
+    """One layer's two A7 panels; a panel of non-finite values shows a notice (an empty regime's NaN does not
+    count: it has no windows to average)."""
+    filters = np.arange(block.means.shape[1])
     top.set_title(f"{layer}: mean per regime", y=1.0)
-    top.tick_params(labelbottom=False)
+    if not not_finite_panel(top, block.means[block.counts > 0], what="mean activation per regime"):
+        _regime_means(top, block, filters)
+    bottom.set_xlabel(f"{layer} filter")
+    both = bool(block.counts[HIGH] and block.counts[LOW])
+    if not_finite_panel(bottom, block.high_minus_low if both else (), what="High − Low mean activation"):
+        bottom.set_title("High-CO2 specialists: none (activations not finite)", y=1.0)
+        return
     difference = np.nan_to_num(block.high_minus_low)
     error = np.nan_to_num(np.sqrt(block.standard_errors[HIGH] ** 2 + block.standard_errors[LOW] ** 2))
     colours = np.full(filters.size, "#999999", dtype=object)
@@ -138,7 +155,6 @@ def _regime_panels(top: Axes, bottom: Axes, block: RegimeMeans, layer: str) -> N
             color=REGIME_COLOURS[HIGH],
         )
     bottom.set_xlim(-0.7, filters.size - 0.3)
-    bottom.set_xlabel(f"{layer} filter")
     bottom.set_ylabel("High − Low (± SE, n_eff)")
     named = ", ".join(str(int(i)) for i in block.specialists) or "none (a regime is empty)"
     bottom.set_title(f"High-CO2 specialists: {named}", y=1.0)
@@ -153,9 +169,10 @@ def activation_by_regime(result: RegimeActivation) -> Figure:
     for column, (block, layer) in enumerate(((result.layer1, "layer 1"), (result.layer2, "layer 2"))):
         _regime_panels(fig.add_subplot(grid[0, column]), fig.add_subplot(grid[1, column]), block, layer)
     handles, labels = fig.axes[0].get_legend_handles_labels()
-    fig.legend(
-        handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 0.915), frameon=False
-    )
+    if labels:
+        fig.legend(
+            handles, labels, loc="upper center", ncol=len(labels), bbox_to_anchor=(0.5, 0.915), frameon=False
+        )
     fig.suptitle(
         "A7 Filter activation by CO2 regime of the target at t + H (mean over windows and steps)\n"
         f"± SE with the effective number of windows (inputs overlap over {result.bandwidth} steps); "

@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from interp.analyses.comparison import AttributionShift, FilterImportanceShift, MetricsSummary
+from interp.plots.finite import not_finite_panel
 from interp.plots.style import new_figure, symmetric_limit
 
 HORIZON_COLOURS = ("#1b9e77", "#7570b3")
@@ -54,20 +55,22 @@ def metrics_table(summary: MetricsSummary) -> Figure:
         "MSE skill over naive forecasts, all horizon steps (0: no better than that forecast, 1: perfect)"
     )
 
-    _horizon_bars(error_ax, ("RMSE", "MAE"), (summary.rmse, summary.mae), labels, "%.0f")
-    error_ax.set_ylim(0, 1.45 * max(float(np.max(np.nan_to_num(np.r_[summary.rmse, summary.mae]))), 1.0))
-    error_ax.set_ylabel("error (ppm)")
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.07, top=0.9, wspace=0.3, hspace=0.35)
     error_ax.set_title("Error by horizon")
-
+    skill_ax.set_title("Skill by horizon")
     skills = (summary.skill_persistence, summary.skill_hour_of_day)
+    if not not_finite_panel(error_ax, summary.rmse, summary.mae, what="RMSE and MAE (ppm)"):
+        _horizon_bars(error_ax, ("RMSE", "MAE"), (summary.rmse, summary.mae), labels, "%.0f")
+        error_ax.set_ylim(0, 1.45 * max(float(np.max(np.r_[summary.rmse, summary.mae])), 1.0))
+        error_ax.set_ylabel("error (ppm)")
+    if not_finite_panel(skill_ax, *skills, what="MSE skill scores"):
+        return fig
     _horizon_bars(skill_ax, ("over persistence", "over hour of day"), skills, labels, "%.2f")
     low = min(float(np.min(np.nan_to_num(np.r_[skills]))), 0.0)
     skill_ax.set_ylim(low - 0.1 * (1 - low) if low < 0 else 0.0, 1.3)
     skill_ax.set_yticks(np.arange(np.ceil(skill_ax.get_ylim()[0] * 4) / 4, 1.01, 0.25))
     skill_ax.axhline(0.0, color="black", linewidth=0.6)
     skill_ax.set_ylabel("MSE skill score")
-    skill_ax.set_title("Skill by horizon")
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.07, top=0.9, wspace=0.3, hspace=0.35)
     return fig
 
 
@@ -87,28 +90,32 @@ def attribution_shift(result: AttributionShift) -> Figure:
     """E9: per-feature importance shares at 1 h and 24 h (grouped bars) and their shift (24 h − 1 h)."""
     fig = new_figure(8.0, 3.6)
     share_ax, shift_ax = fig.subplots(1, 2, sharey=True)
+    share_ax.set_title("Feature importance by horizon")
+    shift_ax.set_title(f"E9 Attribution shift (Spearman ρ = {result.spearman:.2f})")
+    fig.subplots_adjust(left=0.22, right=0.98, bottom=0.14, top=0.9, wspace=0.08)
+    importances = (result.importance_1h, result.importance_24h)
+    if not_finite_panel(share_ax, *importances, what="share of mean |input gradient| at 1 h and 24 h"):
+        not_finite_panel(shift_ax, *importances, what="share at 24 h − share at 1 h")
+        return fig
     y = np.arange(len(result.feature_names))
     height = 0.4
     for k, values in enumerate((result.importance_1h, result.importance_24h)):
         colour, label = HORIZON_COLOURS[k], ("1 h", "24 h")[k]
-        share_ax.barh(y + (k - 0.5) * height, np.nan_to_num(values), height, color=colour, label=label)
-    top = np.nanmax(np.r_[result.importance_1h, result.importance_24h, 0.0])
+        share_ax.barh(y + (k - 0.5) * height, values, height, color=colour, label=label)
+    top = np.max(np.r_[result.importance_1h, result.importance_24h, 0.0])
     share_ax.set_xlim(0, 1.45 * top if top > 0 else 1.0)
     share_ax.set_yticks(y, result.feature_names)
     share_ax.invert_yaxis()
     share_ax.set_xlabel("share of mean |input gradient|")
-    share_ax.set_title("Feature importance by horizon")
     share_ax.legend(loc="lower right")
 
-    shift = np.nan_to_num(result.shift)
+    shift = result.shift
     colours = np.where(shift >= 0, HORIZON_COLOURS[1], HORIZON_COLOURS[0])
     shift_ax.barh(y, shift, 0.6, color=colours)
     lim = 1.15 * symmetric_limit(shift)
     shift_ax.set_xlim(-lim, lim)
     shift_ax.axvline(0.0, color="black", linewidth=0.8)
     shift_ax.set_xlabel("share at 24 h − share at 1 h")
-    shift_ax.set_title(f"E9 Attribution shift (Spearman ρ = {result.spearman:.2f})")
-    fig.subplots_adjust(left=0.22, right=0.98, bottom=0.14, top=0.9, wspace=0.08)
     return fig
 
 
@@ -116,7 +123,15 @@ def filter_importance_shift(result: FilterImportanceShift) -> Figure:
     """E10: paired conv2 filter importance at 1 h vs 24 h (scatter) and the largest rank changes (bars)."""
     fig = new_figure(8.0, 3.6)
     scatter_ax, rank_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": (1.0, 1.1)})
-    one, day = np.nan_to_num(result.importance_1h), np.nan_to_num(result.importance_24h)
+    pair_r = float(np.mean(result.match_correlation))
+    scatter_ax.set_title(f"E10 conv2 filters (ρ = {result.spearman:.2f}, mean pair r = {pair_r:.2f})")
+    rank_ax.set_title("Largest rank moves")
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.45)
+    importances = (result.importance_1h, result.importance_24h)
+    if not_finite_panel(scatter_ax, *importances, what="conv2 filter importance shares at 1 h and 24 h"):
+        not_finite_panel(rank_ax, *importances, what="conv2 filter importance ranks")
+        return fig
+    one, day = result.importance_1h, result.importance_24h
     top = max(float(np.max(np.r_[one, day])), 1e-12) * 1.1
     scatter_ax.plot([0, top], [0, top], color="grey", linewidth=0.8, linestyle="--")
     scatter_ax.scatter(one, day, s=12, color="#8c959f", label="pairs")
@@ -129,8 +144,6 @@ def filter_importance_shift(result: FilterImportanceShift) -> Figure:
     scatter_ax.set_ylim(0, top)
     scatter_ax.set_xlabel("importance share, 1 h model")
     scatter_ax.set_ylabel("importance share, paired 24 h filter")
-    pair_r = float(np.mean(result.match_correlation))
-    scatter_ax.set_title(f"E10 conv2 filters (ρ = {result.spearman:.2f}, mean pair r = {pair_r:.2f})")
 
     change = result.rank_change[movers]
     labels = [f"{c}→{result.match[c]}" for c in movers]
@@ -144,6 +157,4 @@ def filter_importance_shift(result: FilterImportanceShift) -> Figure:
     rank_ax.invert_yaxis()
     rank_ax.set_xlabel(f"rank gained at 24 h ({result.identity_fraction:.0%} same index)")
     rank_ax.set_ylabel("filter at 1 h → paired filter at 24 h")
-    rank_ax.set_title("Largest rank moves")
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.45)
     return fig

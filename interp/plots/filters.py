@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from interp.analyses.filters import DORMANT_ZERO_SHARE, ChangeFromInit, FilterBank, FilterNorms, Layer2Summary
+from interp.plots.finite import not_finite_panel
 from interp.plots.style import DIVERGING, new_figure
 
 BANK_COLUMNS = 8
@@ -44,6 +45,13 @@ def layer1_filter_bank(result: FilterBank) -> Figure:
     rows = -(-count // BANK_COLUMNS)
     fig = new_figure(10.0, 8.0)
     ax = fig.add_axes((0.16, 0.05, 0.74, 0.85))
+    fig.suptitle(
+        f"A1 Layer-1 filter bank: {count} filters × {features} features × {taps} taps\n"
+        f"{change_line('conv1', result.change)}",
+        fontsize=10,
+    )
+    if not_finite_panel(ax, result.weights, what="layer-1 weights (model units)"):
+        return fig
     image = ax.imshow(
         _mosaic(result.weights, BANK_COLUMNS),
         cmap=DIVERGING,
@@ -66,11 +74,6 @@ def layer1_filter_bank(result: FilterBank) -> Figure:
     ax.set_xlabel(f"each tile: {features} features (rows) × {taps} kernel taps (columns, oldest step left)")
     colour_axes = fig.add_axes((0.92, 0.25, 0.015, 0.5))
     fig.colorbar(image, cax=colour_axes, label="weight (model units)")
-    fig.suptitle(
-        f"A1 Layer-1 filter bank: {count} filters × {features} features × {taps} taps\n"
-        f"{change_line('conv1', result.change)}",
-        fontsize=10,
-    )
     return fig
 
 
@@ -84,28 +87,35 @@ def layer1_filter_norms(result: FilterNorms) -> Figure:
     bottom = fig.add_axes((0.09, 0.1, 0.89, 0.33))
     index = np.arange(result.norms.size)
     colours = np.where(result.dormant, DORMANT, ACTIVE)
-    for ax, values in ((top, result.norms), (bottom, 100.0 * result.zero_share)):
-        bars = ax.bar(index, np.nan_to_num(values), color=colours, edgecolor="black", linewidth=0.4)
+    norm_label = "L2 norm of w·γ/√(var+ε)" if result.bn_folded else "L2 norm of raw w (no BN)"
+    for ax, values, what in (
+        (top, result.norms, norm_label),
+        (bottom, 100.0 * result.zero_share, "share of zero outputs (%)"),
+    ):
+        if not_finite_panel(ax, values, what=what):
+            continue
+        bars = ax.bar(index, values, color=colours, edgecolor="black", linewidth=0.4)
         for bar, dormant in zip(bars, result.dormant, strict=True):
             if dormant:
                 bar.set_hatch("///")
         ax.set_xticks(index, [str(i) for i in index], fontsize=7)
         ax.set_xlim(-0.7, result.norms.size - 0.3)
-    top.set_ylim(0, max(float(np.max(result.norms, initial=0.0)) * 1.3, 1e-12))
-    top.set_ylabel("L2 norm of w·γ/√(var+ε)" if result.bn_folded else "L2 norm of raw w (no BN)")
+    if np.all(np.isfinite(result.norms)):
+        top.set_ylim(0, max(float(np.max(result.norms, initial=0.0)) * 1.3, 1e-12))
+        top.legend(
+            handles=[
+                Patch(facecolor=ACTIVE, edgecolor="black", label="active"),
+                Patch(facecolor=DORMANT, edgecolor="black", hatch="///", label="dormant"),
+            ],
+            loc="upper right",
+            ncol=2,
+        )
+    top.set_ylabel(norm_label)
     top.set_title(
         "filter norm with the following BatchNorm folded in"
         if result.bn_folded
         else "filter norm (no BatchNorm follows conv1: raw weights)",
         y=1.0,
-    )
-    top.legend(
-        handles=[
-            Patch(facecolor=ACTIVE, edgecolor="black", label="active"),
-            Patch(facecolor=DORMANT, edgecolor="black", hatch="///", label="dormant"),
-        ],
-        loc="upper right",
-        ncol=2,
     )
     bottom.axhline(100.0 * DORMANT_ZERO_SHARE, color="#d7191c", linestyle="--", linewidth=1.0)
     bottom.set_ylim(0, 105)
@@ -125,6 +135,14 @@ def layer2_filter_summary(result: Layer2Summary) -> Figure:
     """A3: (64 × 32) heatmap of layer-2 kernel norms, colour range [0, max]."""
     fig = new_figure(7.0, 8.0)
     ax = fig.add_axes((0.1, 0.07, 0.75, 0.86))
+    rows, columns = result.norms.shape
+    ax.set_title(
+        f"A3 Layer-2 filter summary: {rows} × {columns} kernel norms\n{change_line('conv2', result.change)}",
+        y=1.0,
+        fontsize=9,
+    )
+    if not_finite_panel(ax, result.norms, what=f"layer-2 kernel norms over the {result.taps} taps"):
+        return fig
     vmax = float(np.max(result.norms)) if result.norms.size else 1.0
     image = ax.imshow(
         result.norms,
@@ -134,16 +152,10 @@ def layer2_filter_summary(result: Layer2Summary) -> Figure:
         aspect="auto",
         interpolation="nearest",
     )
-    rows, columns = result.norms.shape
     ax.set_yticks(np.arange(0, rows, 4))
     ax.set_xticks(np.arange(0, columns, 2))
     ax.set_ylabel("layer-2 filter")
     ax.set_xlabel("input channel (layer-1 filter)")
     colour_axes = fig.add_axes((0.87, 0.25, 0.02, 0.5))
     fig.colorbar(image, cax=colour_axes, label=f"L2 norm over the {result.taps} taps")
-    ax.set_title(
-        f"A3 Layer-2 filter summary: {rows} × {columns} kernel norms\n{change_line('conv2', result.change)}",
-        y=1.0,
-        fontsize=9,
-    )
     return fig

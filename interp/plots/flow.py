@@ -10,6 +10,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from interp.analyses.flow import FilterOutputCorrelation, MaxPoolSelection
+from interp.plots.finite import not_finite_panel, show_notice
 from interp.plots.style import DIVERGING, new_figure
 
 FIRST_COLOUR, SECOND_COLOUR, TIE_COLOUR = "#4c72b0", "#dd8452", "#7f7f7f"
@@ -25,6 +26,13 @@ def filter_output_correlation(result: FilterOutputCorrelation) -> Figure:
     r = result.r[order]
     n_filters, n_steps = result.r_steps.shape
     filters = np.arange(n_filters)
+    title = "E1 Filter–output correlation: conv2 filters' mean activation vs predicted CO2, ranked by |r|"
+    if not np.all(np.isfinite(result.r_steps)):
+        fig = new_figure(10, 4.2)
+        bars = fig.subplots()
+        not_finite_panel(bars, result.r_steps, what="Pearson r of the filters' activation and the prediction")
+        bars.set_title(title)
+        return fig
     if n_steps > 1:
         fig = new_figure(10, 6.5)
         bars, matrix = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1], "hspace": 0.08})
@@ -57,10 +65,7 @@ def filter_output_correlation(result: FilterOutputCorrelation) -> Figure:
     constant = (
         f"; {result.n_constant} constant filter(s) shaded grey, r set to 0" if result.n_constant else ""
     )
-    bars.set_title(
-        f"E1 Filter–output correlation: conv2 filters' mean activation vs predicted CO2, ranked by |r|"
-        f"{constant}"
-    )
+    bars.set_title(f"{title}{constant}")
     for rank in np.flatnonzero(result.constant[order]):
         bars.axvspan(rank - 0.45, rank + 0.45, color=TIE_COLOUR, alpha=0.3, linewidth=0)
     labelled.set_xlabel("conv2 filter (ranked by |r|)")
@@ -79,6 +84,18 @@ def maxpool_selection(result: MaxPoolSelection) -> Figure:
     """
     fig = new_figure(9, 6.2)
     counts_ax, split_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"hspace": 0.5})
+    if result.not_finite_inputs:
+        total = result.n_windows * result.n_channels * result.lookback
+        text = (
+            f"pool inputs not finite: {result.not_finite_inputs} of {total} values are NaN/inf\n"
+            f"(the model's weights or outputs are NaN/inf: the pool's choice among them is arbitrary)"
+        )
+        for ax in (counts_ax, split_ax):
+            show_notice(ax, text)
+        counts_ax.set_title(
+            f"E2 MaxPool selections over {result.n_channels} filters × {result.n_windows} windows"
+        )
+        return fig
     hours = result.hours_before_last
     width = 0.8 * result.step_hours
     counts_ax.bar(

@@ -13,6 +13,7 @@ from matplotlib.ticker import NullLocator
 
 from interp.analyses.gradients import GradientFlow, GuidedBackprop, InputAttribution, LayerGradients
 from interp.config import REGIME_NAMES
+from interp.plots.finite import not_finite_panel
 from interp.plots.style import REGIME_COLOURS, new_figure
 
 BAR_COLOUR, DECOY_COLOUR = "#4c72b0", "#9e9e9e"
@@ -36,6 +37,8 @@ def _time_extent(times: np.ndarray) -> tuple[float, float]:
 
 
 def _attribution_map(fig: Figure, ax: Axes, result: InputAttribution, label: str) -> None:
+    if not_finite_panel(ax, result.mean_abs, what=label):
+        return
     image = ax.imshow(
         result.mean_abs.T,
         aspect="auto",
@@ -86,17 +89,19 @@ def feature_importance(result: InputAttribution) -> Figure:
     ax = fig.add_subplot()
     colours = [DECOY_COLOUR if i == result.decoy_index else BAR_COLOUR for i in order]
     rows = np.arange(len(order))
-    ax.barh(rows, np.nan_to_num(values), color=colours, edgecolor="black", linewidth=0.3)
+    decoy = " — grey: planted decoy (no causal effect)" if result.decoy_index >= 0 else ""
+    ax.set_title(f"B2 Per-feature gradient importance{decoy}")
+    fig.subplots_adjust(left=0.22, right=0.96, bottom=0.13, top=0.91)
+    if not_finite_panel(ax, values, what="share of mean |∂ŷ/∂x| per feature"):
+        return fig
+    ax.barh(rows, values, color=colours, edgecolor="black", linewidth=0.3)
     for row, value in zip(rows, values, strict=True):
-        ax.text(value if np.isfinite(value) else 0.0, row, f" {value:.3f}", va="center", fontsize=7)
+        ax.text(value, row, f" {value:.3f}", va="center", fontsize=7)
     ax.set_yticks(rows, [result.feature_names[i] for i in order])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.18 * _upper(values))
     ax.set_xlabel("share of mean |∂ŷ/∂x| (sums to 1)")
     ax.grid(axis="x", linewidth=0.3)
-    decoy = " — grey: planted decoy (no causal effect)" if result.decoy_index >= 0 else ""
-    ax.set_title(f"B2 Per-feature gradient importance{decoy}")
-    fig.subplots_adjust(left=0.22, right=0.96, bottom=0.13, top=0.91)
     return fig
 
 
@@ -104,6 +109,10 @@ def temporal_profile(result: InputAttribution) -> Figure:
     """B3: share of the mean |input gradient| per lookback step, all windows and per CO2 regime."""
     fig = new_figure(8, 4)
     ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.13, top=0.91)
+    if not_finite_panel(ax, result.temporal_importance, what="share of mean |∂ŷ/∂x| per lookback step"):
+        ax.set_title("B3 Temporal gradient profile: which lookback steps matter")
+        return fig
     for regime, (name, colour) in enumerate(zip(REGIME_NAMES, REGIME_COLOURS, strict=True)):
         profile = result.regime_temporal_importance[regime]
         if np.all(np.isfinite(profile)):
@@ -120,7 +129,6 @@ def temporal_profile(result: InputAttribution) -> Figure:
     ax.legend(loc="upper left")
     centroid = float(np.sum(result.time_hours * result.temporal_importance))
     ax.set_title(f"B3 Temporal gradient profile: which lookback steps matter (centroid at {centroid:.1f} h)")
-    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.13, top=0.91)
     return fig
 
 
@@ -139,6 +147,10 @@ def layer_gradients(result: LayerGradients) -> Figure:
         ("pool output = LSTM input", result.pooled),
     )
     for ax, (name, grad) in zip(axes, panels, strict=True):
+        ax.set_ylabel("channel")
+        if not_finite_panel(ax, grad, what="mean |∂ŷ/∂·|"):
+            ax.set_title(f"{name}: {grad.shape[0]} × {grad.shape[1]}")
+            continue
         finite = grad[np.isfinite(grad)]
         high = float(np.percentile(finite, LAYER_PERCENTILE)) if finite.size else 0.0
         image = ax.imshow(
@@ -150,7 +162,6 @@ def layer_gradients(result: LayerGradients) -> Figure:
             interpolation="nearest",
             extent=(x0, x1, grad.shape[0] - 0.5, -0.5),
         )
-        ax.set_ylabel("channel")
         ax.set_title(
             f"{name}: {grad.shape[0]} × {grad.shape[1]}, mean {grad.mean():.2e}; "
             f"colour 0 … {LAYER_PERCENTILE:g}th percentile of this panel"
@@ -173,6 +184,13 @@ def gradient_flow(result: GradientFlow) -> Figure:
     """B6: mean per-window gradient L2 norm at each point (log scale), each stage's ratio written above it."""
     fig = new_figure(8, 4.5)
     ax = fig.add_subplot()
+    ax.set_title(
+        "B6 Gradient flow at the block outputs (after BN + ReLU): gradient norm at each point;\n"
+        "× ratio of each backward stage (right → left)"
+    )
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.88)
+    if not_finite_panel(ax, result.norms, what="mean per-window ‖∂ŷ/∂·‖₂"):
+        return fig
     positions = np.arange(len(result.points))
     positive = np.where(np.isfinite(result.norms) & (result.norms > 0), result.norms, np.nan)
     ax.bar(positions, positive, width=0.6, color=BAR_COLOUR, edgecolor="black", linewidth=0.3)
@@ -199,9 +217,4 @@ def gradient_flow(result: GradientFlow) -> Figure:
     ax.set_xlim(-0.6, len(positions) - 0.4)
     ax.set_ylabel("mean per-window ‖∂ŷ/∂·‖₂")
     ax.grid(axis="y", linewidth=0.3)
-    ax.set_title(
-        "B6 Gradient flow at the block outputs (after BN + ReLU): gradient norm at each point;\n"
-        "× ratio of each backward stage (right → left)"
-    )
-    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.88)
     return fig

@@ -20,10 +20,12 @@ from interp.analyses.quality import (
     Residuals,
 )
 from interp.config import REGIME_NAMES
+from interp.plots.finite import not_finite_panel
 from interp.plots.style import REGIME_COLOURS, new_figure
 
 TRUTH_COLOUR, PRED_COLOUR = "#222222", "#dd8452"
 RESIDUAL_LABEL = "residual, truth − prediction (ppm)"
+PREDICTION_WHAT = "true and predicted CO2 at t + H (ppm)"
 
 
 def _ppm_limits(*arrays: np.ndarray, top: float = 0.05) -> tuple[float, float]:
@@ -53,6 +55,14 @@ def predictions_overlay(series: LastStepPredictions, metrics: QualityMetrics) ->
     """
     fig = new_figure(10, 6)
     full, week = fig.subplots(2, 1, gridspec_kw={"hspace": 0.45})
+    full.set_title(
+        f"E4 Predictions overlay, t + {series.horizon_hours:g} h: RMSE {metrics.rmse_last:.1f} ppm, "
+        f"MAE {metrics.mae_last:.1f} ppm, R² {metrics.r2_last:.3f} ({metrics.n_windows} windows)"
+    )
+    week.set_title("First week of the evaluation period")
+    if not_finite_panel(full, series.truth_ppm, series.pred_ppm, what=PREDICTION_WHAT):
+        not_finite_panel(week, series.truth_ppm, series.pred_ppm, what=PREDICTION_WHAT)
+        return fig
     limits = _ppm_limits(series.truth_ppm, series.pred_ppm, top=0.2)
     first_week = series.t_target <= series.t_target[0] + np.timedelta64(7, "D")
     for ax, mask in ((full, slice(None)), (week, first_week)):
@@ -72,11 +82,6 @@ def predictions_overlay(series: LastStepPredictions, metrics: QualityMetrics) ->
         ax.set_ylabel("CO2 (ppm)")
         ax.grid(linewidth=0.3)
     full.legend(loc="upper right", ncols=2)
-    full.set_title(
-        f"E4 Predictions overlay, t + {series.horizon_hours:g} h: RMSE {metrics.rmse_last:.1f} ppm, "
-        f"MAE {metrics.mae_last:.1f} ppm, R² {metrics.r2_last:.3f} ({metrics.n_windows} windows)"
-    )
-    week.set_title("First week of the evaluation period")
     week.set_xlabel("time of the forecast target")
     return fig
 
@@ -91,6 +96,9 @@ def prediction_scatter(
     """
     fig = new_figure(6, 6)
     ax = fig.subplots()
+    ax.set_title(f"E5 Prediction scatter: R² = {metrics.r2_last:.3f}, r = {fit.pearson_r:.3f}")
+    if not_finite_panel(ax, series.truth_ppm, series.pred_ppm, what=PREDICTION_WHAT):
+        return fig
     limits = _ppm_limits(series.truth_ppm, series.pred_ppm)
     for k, colour in enumerate(REGIME_COLOURS):
         mask = series.regimes == k
@@ -120,7 +128,6 @@ def prediction_scatter(
     ax.set_aspect("equal")
     ax.set_xlabel("true CO2 (ppm)")
     ax.set_ylabel(f"predicted CO2, t + {series.horizon_hours:g} h (ppm)")
-    ax.set_title(f"E5 Prediction scatter: R² = {metrics.r2_last:.3f}, r = {fit.pearson_r:.3f}")
     ax.legend(loc="upper left")
     ax.grid(linewidth=0.3)
     ax.text(
@@ -142,9 +149,18 @@ def residual_panels(result: Residuals) -> Figure:
     """E6: residual vs prediction, histogram, normal Q-Q plot and residual over time (truth − prediction)."""
     series = result.series
     res = series.residual_ppm
-    lim = 1.05 * float(np.max(np.abs(res))) if np.any(res) else 1.0
     fig = new_figure(10, 7.5)
     (vs_pred, hist), (qq, over_time) = fig.subplots(2, 2, gridspec_kw={"hspace": 0.4, "wspace": 0.3})
+    fig.suptitle(
+        f"E6 Residual analysis at t + {series.horizon_hours:g} h "
+        "(residual = truth − prediction; > 0: the model under-predicts)"
+    )
+    panels = (vs_pred, hist, qq, over_time)
+    if not_finite_panel(vs_pred, series.pred_ppm, res, what=RESIDUAL_LABEL):
+        for ax in panels[1:]:
+            not_finite_panel(ax, series.pred_ppm, res, what=RESIDUAL_LABEL)
+        return fig
+    lim = 1.05 * float(np.max(np.abs(res))) if np.any(res) else 1.0
 
     vs_pred.scatter(series.pred_ppm, res, s=4, color="#4c72b0", alpha=0.5, linewidths=0)
     vs_pred.axhline(0, color="black", linewidth=0.6)
@@ -182,12 +198,8 @@ def residual_panels(result: Residuals) -> Figure:
     over_time.set_ylabel(RESIDUAL_LABEL)
     over_time.set_title(f"Residual over time (lag-1 autocorrelation {result.lag1_autocorrelation:.2f})")
     _date_axis(over_time, 5)
-    for ax in (vs_pred, hist, qq, over_time):
+    for ax in panels:
         ax.grid(linewidth=0.3)
-    fig.suptitle(
-        f"E6 Residual analysis at t + {series.horizon_hours:g} h "
-        "(residual = truth − prediction; > 0: the model under-predicts)"
-    )
     return fig
 
 
@@ -196,6 +208,14 @@ def regime_errors(result: RegimeErrors) -> Figure:
     empty regimes are marked "no windows"."""
     fig = new_figure(7, 4.5)
     ax = fig.subplots()
+    ax.set_title(
+        f"E7 Error by CO2 regime ({result.n_windows} windows; plain: RMSE, hatched: MAE;\n"
+        "bias: mean of truth − prediction, > 0: the model under-predicts)"
+    )
+    filled = result.counts > 0
+    errors = (result.rmse_ppm[filled], result.mae_ppm[filled], result.bias_ppm[filled])
+    if not_finite_panel(ax, *errors, what="RMSE, MAE and bias per regime (ppm)"):
+        return fig
     x = np.arange(len(result.names))
     width = 0.38
     rmse = np.nan_to_num(result.rmse_ppm)
@@ -225,9 +245,5 @@ def regime_errors(result: RegimeErrors) -> Figure:
     ax.set_xticks(x, [f"{name}\n{span} ppm" for name, span in zip(result.names, ranges, strict=True)])
     ax.set_ylim(0, 1.3 * top)
     ax.set_ylabel("error of truth − prediction at the last horizon step (ppm)")
-    ax.set_title(
-        f"E7 Error by CO2 regime ({result.n_windows} windows; plain: RMSE, hatched: MAE;\n"
-        "bias: mean of truth − prediction, > 0: the model under-predicts)"
-    )
     ax.grid(axis="y", linewidth=0.3)
     return fig

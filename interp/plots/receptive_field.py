@@ -8,6 +8,7 @@ from matplotlib.patches import Rectangle
 
 from interp.analyses.receptive_field import ReceptiveField
 from interp.plots.activations import TIME_LABEL
+from interp.plots.finite import NOTICE_COLOUR, not_finite_text
 from interp.plots.style import new_figure
 
 UNIT_LABELS = {"conv1": "conv1 unit", "conv2": "conv2 unit", "pool": "pooled unit"}
@@ -17,7 +18,8 @@ def receptive_field_diagram(result: ReceptiveField) -> Figure:
     """A8: per layer, the central unit's measured input-gradient profile and its analytic field (outline).
 
     Row 0 is the whole lookback window; below it conv1, conv2 and the pool, each a strip of steps coloured by
-    the normalised mean ``|d unit / d input|`` (0–1), with the analytic field outlined in red.
+    the normalised mean ``|d unit / d input|`` (0–1), with the analytic field outlined in red; a strip with
+    NaN/inf gradients (a broken model) says so.
     """
     steps, rows = result.lookback_steps, len(result.layers)
     fig = new_figure(9.0, 4.2)
@@ -41,6 +43,11 @@ def receptive_field_diagram(result: ReceptiveField) -> Figure:
         fontsize=8,
     )
     for row in range(1, rows + 1):
+        text = not_finite_text(result.profiles[row - 1])
+        if text is not None:
+            ax.text(
+                steps / 2 - 0.5, row, f"input gradient {text}", ha="center", va="center", color=NOTICE_COLOUR
+            )
         first, last = (int(v) for v in result.analytic_bounds[row - 1])
         ax.add_patch(
             Rectangle(

@@ -24,6 +24,7 @@ from interp.analyses.representations import (
     components_for,
 )
 from interp.config import REGIME_NAMES
+from interp.plots.finite import not_finite_panel
 from interp.plots.style import REGIME_COLOURS, new_figure
 
 HOUR_CMAP = "twilight"
@@ -62,13 +63,15 @@ def lstm_variance(result: PCAResult) -> Figure:
     k = np.arange(1, len(ratio) + 1)
     fig = new_figure(6.0, 4.0)
     ax = fig.add_subplot()
+    ax.set_title(f"C3 LSTM final hidden state h_n[-1]: top {len(ratio)} components")
+    if not_finite_panel(ax, ratio, what="explained variance ratio of h_n[-1]"):
+        return fig
     ax.bar(k, ratio, color="#4c72b0", label="per component")
     ax.plot(k, np.cumsum(ratio), "o-", color="#dd8452", markersize=3, label="cumulative")
     ax.axhline(VARIANCE_TARGET, color="grey", linestyle=":", linewidth=1)
     ax.set(xlim=(0.4, len(ratio) + 0.6), ylim=(0, 1.02), xticks=k[::2] if len(k) > 10 else k)
     ax.set_xlabel("principal component")
     ax.set_ylabel("explained variance ratio")
-    ax.set_title(f"C3 LSTM final hidden state h_n[-1]: top {len(ratio)} components")
     ax.legend(loc="center right")
     return fig
 
@@ -106,6 +109,11 @@ def kmeans_clusters(result: PCAResult, clusters: ClusterResult) -> Figure:
     """C6: K-Means clusters in the PCA plane and their row-normalised crosstab with the CO2 regimes."""
     fig = new_figure(10.0, 4.5)
     left, right = fig.subplots(1, 2, width_ratios=(1.2, 1))
+    fig.suptitle(f"C6 K-Means ({len(clusters.crosstab)} clusters) of the LSTM hidden states")
+    left.set_title("clusters (numbered by mean target CO2)")
+    if not_finite_panel(left, result.scores[:, :2], what="PCA scores of h_n[-1]"):
+        not_finite_panel(right, result.scores, what="h_n[-1] (no clusters)")
+        return fig
     for c in range(len(clusters.crosstab)):
         points = result.scores[clusters.labels == c]
         colour = CLUSTER_COLOURS[c % len(CLUSTER_COLOURS)]
@@ -113,7 +121,6 @@ def kmeans_clusters(result: PCAResult, clusters: ClusterResult) -> Figure:
     _fit_axes(left, result.scores)
     _pc_labels(left, result)
     left.legend(loc="best", markerscale=2)
-    left.set_title("clusters (numbered by mean target CO2)")
     counts = clusters.crosstab
     sizes = counts.sum(axis=1, keepdims=True)
     share = np.divide(counts, sizes, out=np.zeros(counts.shape), where=sizes > 0)
@@ -126,7 +133,6 @@ def kmeans_clusters(result: PCAResult, clusters: ClusterResult) -> Figure:
     right.set_xlabel("CO2 regime")
     right.set_title(f"windows per cluster and regime (ARI {clusters.adjusted_rand:.2f})")
     fig.colorbar(image, ax=right, label="fraction of the cluster")
-    fig.suptitle(f"C6 K-Means ({len(counts)} clusters) of the LSTM hidden states")
     return fig
 
 
@@ -135,6 +141,13 @@ def cnn_vs_lstm_variance(spectra: VarianceSpectra, n_components: int = N_COMPONE
     fig = new_figure(10.0, 4.0)
     per, cumulative = fig.subplots(1, 2)
     curves = (("CNN pool output", spectra.cnn, "#4c72b0"), ("LSTM h_n[-1]", spectra.lstm, "#dd8452"))
+    fig.suptitle("C7 CNN vs LSTM explained variance: which representation is more compact?")
+    per.set_title("per component")
+    cumulative.set_title("cumulative")
+    what = "explained variance ratio of the CNN pool output and h_n[-1]"
+    if not_finite_panel(per, spectra.cnn, spectra.lstm, what=what):
+        not_finite_panel(cumulative, spectra.cnn, spectra.lstm, what=what)
+        return fig
     n90 = [components_for(ratio) for _, ratio, _ in curves]
     shown = max(n_components, *n90)
     for (name, ratio, colour), n in zip(curves, n90, strict=True):
@@ -149,12 +162,9 @@ def cnn_vs_lstm_variance(spectra: VarianceSpectra, n_components: int = N_COMPONE
     xlim = (0, 1.05 * shown + 1)
     per.set(xlim=xlim, xlabel="principal component", ylabel="explained variance ratio (log)")
     per.legend(loc="upper right")
-    per.set_title("per component")
     cumulative.axhline(VARIANCE_TARGET, color="grey", linestyle=":", linewidth=1)
     cumulative.set(xlim=xlim, ylim=(0, 1.02), xlabel="components", ylabel="cumulative ratio")
     cumulative.legend(loc="lower right")
-    cumulative.set_title("cumulative")
-    fig.suptitle("C7 CNN vs LSTM explained variance: which representation is more compact?")
     return fig
 
 
@@ -163,6 +173,14 @@ def cca(result: CCAComparison, regimes: np.ndarray) -> Figure:
     real, null = result.real, result.null
     fig = new_figure(10.0, 4.5)
     bars, pair = fig.subplots(1, 2)
+    fig.suptitle(
+        "C8 CCA, CNN pool output vs LSTM h_n[-1]: how much of the CNN's information does the LSTM keep?"
+    )
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.82, wspace=0.22)
+    what = "canonical correlations of the CNN pool output and h_n[-1]"
+    if not_finite_panel(bars, real.correlations, what=what):
+        not_finite_panel(pair, real.a_variates[:, :1], real.b_variates[:, :1], what="first canonical pair")
+        return fig
     k = np.arange(1, len(real.correlations) + 1)
     bars.bar(k, real.correlations, color=REAL_COLOUR, label="real pairing (same window)")
     if len(null.shifts):
@@ -204,10 +222,6 @@ def cca(result: CCAComparison, regimes: np.ndarray) -> Figure:
     first = real.correlations[0] if len(k) else float("nan")
     first_null = _mean(null.correlations[:, 0]) if len(k) else float("nan")
     pair.set_title(f"first canonical pair, r = {first:.3f} (null {first_null:.3f})")
-    fig.suptitle(
-        "C8 CCA, CNN pool output vs LSTM h_n[-1]: how much of the CNN's information does the LSTM keep?"
-    )
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.82, wspace=0.22)
     return fig
 
 
@@ -226,6 +240,8 @@ def cnn_tsne(result: TSNEResult, regimes: np.ndarray, hours: np.ndarray) -> Figu
 
 
 def _scatter_regimes(ax: Axes, scores: np.ndarray, regimes: np.ndarray) -> None:
+    if not_finite_panel(ax, scores[:, :2], what="coordinates of the windows"):
+        return
     for r, (name, colour) in enumerate(zip(REGIME_NAMES, REGIME_COLOURS, strict=True)):
         points = scores[regimes == r]
         ax.scatter(points[:, 0], points[:, 1], s=MARKER_SIZE, color=colour, label=f"{name} (n={len(points)})")
@@ -234,6 +250,8 @@ def _scatter_regimes(ax: Axes, scores: np.ndarray, regimes: np.ndarray) -> None:
 
 
 def _scatter_hours(fig: Figure, ax: Axes, scores: np.ndarray, hours: np.ndarray) -> None:
+    if not_finite_panel(ax, scores[:, :2], what="coordinates of the windows"):
+        return
     points = ax.scatter(scores[:, 0], scores[:, 1], s=MARKER_SIZE, c=hours, cmap=HOUR_CMAP, vmin=0, vmax=24)
     _fit_axes(ax, scores)
     fig.colorbar(points, ax=ax, label="hour of day (last input step)", ticks=range(0, 25, 6))

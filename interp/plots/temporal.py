@@ -21,6 +21,7 @@ from interp.analyses.temporal import (
     PhaseProfile,
     RollingRMSE,
 )
+from interp.plots.finite import not_finite_panel
 from interp.plots.style import new_figure
 
 REFERENCE_PERIODS_HOURS = (12.0, 24.0, 168.0)
@@ -77,6 +78,9 @@ def filter_activation_fft(result: FilterSpectra) -> Figure:
     top = _share_limit(spectrum, result.top_filters)
     for ax, f in zip(axes.flat, result.top_filters, strict=False):
         periods = spectrum.period_hours
+        if not_finite_panel(ax, spectrum.power_share[f], what="power share of the activation"):
+            _title(ax, f"filter {f}")
+            continue
         ax.fill_between(
             periods, 0.0, null.null_power_q95[f] * scale[f], color="0.85", lw=0, label="AR(1) 95th percentile"
         )
@@ -92,7 +96,8 @@ def filter_activation_fft(result: FilterSpectra) -> Figure:
     for ax in axes[0]:
         ax.set_xlabel("")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.9), ncols=len(labels))
+    if labels:
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.9), ncols=len(labels))
     fig.suptitle(
         "D1 Layer-2 filters (activation at the last input step): the 6 most periodic against red noise\n"
         f"(peak: largest power / AR(1) mean; p over {null.n_surrogates} surrogates) {MARKS}"
@@ -108,6 +113,9 @@ def hidden_state_fft(result: HiddenStateSpectra) -> Figure:
     axes = fig.subplots(1, spectrum.power.shape[0], sharey=True, squeeze=False)[0]
     top = _share_limit(spectrum, np.arange(spectrum.power.shape[0]))
     for row, ax in enumerate(axes):
+        if not_finite_panel(ax, spectrum.power_share[row], what="power share of the PC score"):
+            _title(ax, f"PC{row + 1}")
+            continue
         _spectrum_axes(ax, spectrum, row, PC_COLOURS[row], top)
         _title(
             ax,
@@ -124,6 +132,10 @@ def hidden_state_acf(result: Autocorrelation) -> Figure:
     """D3: autocorrelation of the hidden-state PC scores up to 72 h, with the white-noise 95 % band."""
     fig = new_figure(7.5, 3.5)
     ax = fig.add_subplot()
+    _title(ax, "D3 ACF of LSTM hidden-state PCs (dashed: multiples of 24 h)")
+    fig.subplots_adjust(left=0.09, right=0.78, bottom=0.14, top=0.9)
+    if not_finite_panel(ax, result.acf[:, : result.n_steps], what="autocorrelation of the PC scores"):
+        return fig
     ax.axhspan(-result.band, result.band, color="0.85", label=f"±1.96/√n = ±{result.band:.3f}")
     ax.axhline(0.0, color="0.4", lw=0.6)
     for lag in np.arange(12.0, result.lag_hours[-1] + 1, 12.0):
@@ -136,9 +148,7 @@ def hidden_state_acf(result: Autocorrelation) -> Figure:
     ax.set_xticks(np.arange(0.0, result.lag_hours[-1] + 1, 12.0))
     ax.set_xlabel("lag (hours)")
     ax.set_ylabel("autocorrelation")
-    _title(ax, "D3 ACF of LSTM hidden-state PCs (dashed: multiples of 24 h)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.subplots_adjust(left=0.09, right=0.78, bottom=0.14, top=0.9)
     return fig
 
 
@@ -146,6 +156,10 @@ def residual_fft(result: Spectrum) -> Figure:
     """D4: spectrum of the last-horizon-step residual series (truth − prediction; the sign does not change it)."""
     fig = new_figure(6.5, 3.5)
     ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)
+    if not_finite_panel(ax, result.power_share[0], what="power share of the residual, truth − prediction"):
+        _title(ax, "D4 FFT of residuals, truth − prediction (last step)")
+        return fig
     _spectrum_axes(ax, result, 0, "C3", _share_limit(result, np.arange(1)))
     ax.set_xlabel(f"period (hours per cycle) {MARKS}")
     ax.set_ylabel("share of power of truth − prediction")
@@ -154,7 +168,6 @@ def residual_fft(result: Spectrum) -> Figure:
         f"D4 FFT of residuals, truth − prediction (last step): peak {result.dominant_period_hours[0]:.1f} h, "
         f"periodicity {result.periodicity[0]:.2f}",
     )
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.9)
     return fig
 
 
@@ -162,6 +175,10 @@ def rolling_rmse(result: RollingRMSE) -> Figure:
     """D5: 24 h rolling RMSE of the last-step residual (truth − prediction) against the window's end time."""
     fig = new_figure(9.0, 3.5)
     ax = fig.add_subplot()
+    _title(ax, f"D5 Rolling RMSE over a {result.window_hours:g} h window of forecast targets")
+    fig.subplots_adjust(left=0.07, right=0.8, bottom=0.14, top=0.9)
+    if not_finite_panel(ax, result.rmse_ppm, result.overall_rmse_ppm, what="rolling RMSE (ppm)"):
+        return fig
     ax.plot(
         result.t_end, result.rmse_ppm, color="C0", lw=1.0, label=f"{result.window_hours:g} h rolling RMSE"
     )
@@ -178,9 +195,7 @@ def rolling_rmse(result: RollingRMSE) -> Figure:
     ax.set_ylim(bottom=0)
     ax.set_xlabel("window end (target time, month-day)")
     ax.set_ylabel("RMSE of truth − prediction (ppm)")
-    _title(ax, f"D5 Rolling RMSE over a {result.window_hours:g} h window of forecast targets")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.subplots_adjust(left=0.07, right=0.8, bottom=0.14, top=0.9)
     return fig
 
 
@@ -189,6 +204,12 @@ def phase_aligned_error(result: PhaseProfile) -> Figure:
     ±1 standard deviation; above 0 the model under-predicts."""
     fig = new_figure(7.5, 3.5)
     ax = fig.add_subplot()
+    _title(ax, "D6 Phase-aligned residual (last horizon step) over the 24 h cycle")
+    fig.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.9)
+    filled = result.count > 0
+    stats = (result.mean_ppm, result.std_ppm, result.q25_ppm, result.q75_ppm)
+    if not_finite_panel(ax, *(v[filled] for v in stats), what="residual by hour of day (ppm)"):
+        return fig
     hour = result.hour
     ax.fill_between(
         hour,
@@ -206,7 +227,5 @@ def phase_aligned_error(result: PhaseProfile) -> Figure:
     ax.set_xticks(np.arange(0, 24, 3))
     ax.set_xlabel("hour of day of the forecast target")
     ax.set_ylabel("residual, truth − prediction (ppm)\n(> 0: model under-predicts)")
-    _title(ax, "D6 Phase-aligned residual (last horizon step) over the 24 h cycle")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.subplots_adjust(left=0.1, right=0.8, bottom=0.14, top=0.9)
     return fig
