@@ -137,7 +137,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest-mpl and syrupy read their options: the baselines and results folders, the refusals."""
     try:
         config.stash[HORIZONS] = validate_horizons(config.getoption("--horizon"))
         parse_regime_bounds(config.getoption("--regime-bounds"))
