@@ -50,6 +50,8 @@ from interp.report import (
     diff_path,
     publish,
     record_item,
+    remove_stale,
+    results_lock,
     staging_path,
     write_report,
 )
@@ -480,6 +482,7 @@ class RunCollector:
         self.provenance: dict[str, object] = {}
         self.failed_images: dict[str, str] = {}
         self.index: Path | None = None
+        self.not_published = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
@@ -549,7 +552,14 @@ class RunCollector:
         }
         run = RunReport(tuple(records), tuple(self.outcomes), provenance)
         write_report(run, tree)
-        self.index = publish(tree, Path(session.config.option.results))
+        root = Path(session.config.option.results)
+        try:
+            with results_lock(root, provenance["command"]):
+                remove_stale(root)  # hidden folders of killed runs (never this run's: its process is alive)
+                self.index = publish(tree, root)
+        except InterpError as exc:  # another run is publishing into the same results root
+            shutil.rmtree(tree, ignore_errors=True)
+            self.not_published = str(exc)
 
     def _ordered(self) -> list[ItemRecord]:
         order = {
@@ -605,7 +615,10 @@ class RunCollector:
                 terminalreporter.write_line(f"  {summary_line(outcome)}")
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            return
         if self.index is not None:
-            reporter = config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(f"report: {self.index}")
+            reporter.write_line(f"report: {self.index}")
+        elif self.not_published:
+            reporter.write_line(f"report not published: {self.not_published}")

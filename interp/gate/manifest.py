@@ -111,7 +111,9 @@ class Manifest:
             "why": self.why,
         }
 
-    def exact_tier_reason(self, horizon: str, files: dict[str, Path | None], fingerprint: str) -> str | None:
+    def exact_tier_reason(
+        self, horizon: str, files: dict[str, Path | None], fingerprint: str, source: str = "embedded"
+    ) -> str | None:
         """None when the exact tier applies to this horizon, else why not (naming both hashes).
 
         Parameters
@@ -123,6 +125,9 @@ class Manifest:
             absent comparison model.
         fingerprint : str
             The studied data's fingerprint.
+        source : str
+            The studied data's source: ``"embedded"`` or a CSV path (the embedded data's planted decoy makes
+            some items differ between the two even for the same values).
         """
         for name, path in files.items():
             accepted = self.checkpoints.get(name)
@@ -134,6 +139,12 @@ class Manifest:
                     f"the gate is the invariants and the drift tier"
                 )
         accepted_data = self.data.get(horizon, {}).get("fingerprint")
+        accepted_source = self.data.get(horizon, {}).get("source", "embedded")
+        if (source == "embedded") != (accepted_source == "embedded"):
+            return (
+                f"exact tier skipped: the data is read from {source}, the baselines were drawn on "
+                f"{accepted_source} data ({MANIFEST})"
+            )
         if fingerprint != accepted_data:
             return (
                 f"exact tier skipped: the data (fingerprint {_short(fingerprint)}) is not the data the baselines "

@@ -87,7 +87,7 @@ class GateRun:
                 else:
                     study = self.study(h)
                     self._exact[h] = manifest.exact_tier_reason(
-                        study.tag, self.checkpoint_files(h), study.dataset.fingerprint
+                        study.tag, self.checkpoint_files(h), study.dataset.fingerprint, study.dataset.source
                     )
             if self._exact[h] is not None:
                 return self._exact[h]
