@@ -21,9 +21,6 @@ module instead of one ever-growing class.)
 from __future__ import annotations
 
 import functools
-import os
-import resource
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,6 +41,7 @@ from interp.passes import (
     guided_capture,
     pooled_output,
 )
+from interp.runtime import memory_left
 
 if TYPE_CHECKING:
     from interp.models.checkpoint import CheckpointMeta
@@ -165,14 +163,6 @@ def memory_estimate(model: nn.Module, dataset: Dataset) -> int:
     return batch + n * width * 4 + 32 * n * min(n, width) + rows
 
 
-def machine_memory() -> int | None:
-    """Physical memory of this machine in bytes (None where the system does not say)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def check_fits_in_memory(model: nn.Module, dataset: Dataset) -> None:
     """Refuse, before any pass, a study whose :func:`memory_estimate` exceeds what the machine has left.
 
@@ -184,18 +174,15 @@ def check_fits_in_memory(model: nn.Module, dataset: Dataset) -> None:
     DataError
         With the estimate, the number of windows and the fix.
     """
-    total = machine_memory()
+    left = memory_left()
     try:
         need = memory_estimate(model, dataset)
     except ConfigError:
         return
-    if total is None:
-        return
-    used = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    if need > total - used:
+    if left is not None and need > left:
         raise DataError(
             f"{dataset.source}: expected the study of {len(dataset.test.x)} evaluation windows of "
-            f"{dataset.lookback_steps} steps to fit in the {(total - used) / 1e9:.1f} GB this machine has left. "
+            f"{dataset.lookback_steps} steps to fit in the {left / 1e9:.1f} GB this machine has left. "
             f"Found an estimate of {need / 1e9:.1f} GB (the pool output kept for C1/C8 and its decomposition "
             f"grow with the windows). Study a shorter stretch of data or a coarser resolution."
         )
