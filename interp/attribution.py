@@ -5,10 +5,10 @@ in model (standardised) units, and returns signed gradients as numpy float32 arr
 was found: the passes run in eval mode under :func:`~interp.hooks.model_unchanged`, gradients are taken with
 ``torch.autograd.grad`` (no ``.grad`` is written) and every hook lives only inside a ``with`` block.
 
-They are thin views of the study's passes: :func:`saliency` and :func:`layer_gradients` read one forward and
-one backward pass (:func:`interp.passes.capture`), :func:`guided_backprop` one guided pass
-(:func:`interp.passes.guided_gradient`). A :class:`~interp.study.Study` already holds both for its evaluation
-set; call these for other inputs.
+Each is one lean pass over ``x`` in batches (:mod:`interp.passes`) that takes only the gradients it returns:
+a ``.sum()`` target instead of one backward root per window, the parameters frozen, and on the CPU the LSTM's
+native kernels, whose backward skips the weight gradients. A :class:`~interp.study.Study` keeps reduced
+versions of the same gradients for its evaluation set; call these for the full arrays or for other inputs.
 
 References: saliency, Simonyan et al., arXiv:1312.6034; guided backprop, Springenberg et al., arXiv:1412.6806.
 """
@@ -23,7 +23,7 @@ from torch.overrides import TorchFunctionMode
 
 from interp.errors import DataError
 from interp.hooks import find_layers, model_unchanged
-from interp.passes import capture, guided_gradient
+from interp.passes import LAYER_OUTPUTS, input_gradients, layer_output_gradients
 
 LAYER_GRADIENT_KEYS = ("conv1", "conv2", "pool")
 """Keys of :func:`layer_gradients`: the two Conv1d module outputs and the pool output (the LSTM input)."""
@@ -63,7 +63,7 @@ def saliency(model: nn.Module, x: torch.Tensor, target_step: int = -1) -> np.nda
         target=target_step, abs=False)``.
     """
     _check_input(model, x)
-    return capture(model, x, target_step).grad_input
+    return input_gradients(model, x, target_step)
 
 
 def guided_backprop(model: nn.Module, x: torch.Tensor, target_step: int = -1) -> np.ndarray:
@@ -84,7 +84,7 @@ def guided_backprop(model: nn.Module, x: torch.Tensor, target_step: int = -1) ->
         ``(N, L, F)`` float32, signed. Equals Captum's ``GuidedBackprop(model).attribute(x, target=...)``.
     """
     _check_input(model, x)
-    return guided_gradient(model, x, target_step)
+    return input_gradients(model, x, target_step, guided=True)
 
 
 def layer_gradients(model: nn.Module, x: torch.Tensor, target_step: int = -1) -> dict[str, np.ndarray]:
@@ -103,8 +103,8 @@ def layer_gradients(model: nn.Module, x: torch.Tensor, target_step: int = -1) ->
         float32. Each equals Captum's ``LayerGradientXActivation(model, layer, multiply_by_inputs=False)``.
     """
     _check_input(model, x)
-    cap = capture(model, x, target_step)
-    return dict(zip(LAYER_GRADIENT_KEYS, (cap.grad_conv1, cap.grad_conv2, cap.grad_pooled), strict=True))
+    grads = layer_output_gradients(model, x, target_step)
+    return {key: grads[name] for key, name in zip(LAYER_GRADIENT_KEYS, LAYER_OUTPUTS, strict=True)}
 
 
 def layer_gradients_x_activations(
@@ -124,9 +124,8 @@ def layer_gradients_x_activations(
         ``y[:, target_step]`` at it. Each equals Captum's ``LayerGradientXActivation(model, layer)``.
     """
     _check_input(model, x)
-    cap = capture(model, x, target_step)
-    pairs = ((cap.grad_conv1, cap.conv1), (cap.grad_conv2, cap.conv2), (cap.grad_pooled, cap.pooled))
-    return {key: grad * act for key, (grad, act) in zip(LAYER_GRADIENT_KEYS, pairs, strict=True)}
+    products = layer_output_gradients(model, x, target_step, times_activation=True)
+    return {key: products[name] for key, name in zip(LAYER_GRADIENT_KEYS, LAYER_OUTPUTS, strict=True)}
 
 
 _RELU_FUNCTIONS = frozenset({F.relu, torch.relu, torch.Tensor.relu})

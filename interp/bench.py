@@ -8,6 +8,8 @@ budgets: gate ≤ 60 s, analyses ≤ 3× floor, plots ≤ 0.3 s each, RSS ≤ 1.
 
 from __future__ import annotations
 
+import itertools
+import json
 import resource
 import subprocess
 import sys
@@ -56,47 +58,186 @@ def floor_seconds(study: Study) -> float:
     return _timed(passes, repeat=3)
 
 
-def captum_comparison(study: Study) -> dict[str, float] | None:
-    """Our saliency + guided backprop + layer gradients vs Captum's on the same inputs; None without Captum."""
+CAPTUM_WINDOWS = 512
+"""Windows of the single-call attribution comparison (the first of the evaluation set)."""
+
+BUDGET_CAPTUM_RATIO = 0.7
+"""Each single attribution call takes at most this share of Captum's time for the same numbers."""
+
+
+def captum_comparison(study: Study) -> list[dict[str, object]] | None:
+    """Each single-call attribution of :mod:`interp.attribution` against Captum's on the same windows.
+
+    Rows ``{method, ours_s, captum_s, ratio, max_abs_diff}`` (best of 3 each): ``saliency`` against
+    ``Saliency(abs=False)``, ``guided_backprop`` against ``GuidedBackprop``, ``layer_gradients`` (conv1, conv2 and
+    pool outputs in one call) against the three ``LayerGradientXActivation(multiply_by_inputs=False)`` calls it
+    replaces. None without Captum (a test-only dependency).
+    """
     try:
         from captum.attr import GuidedBackprop, LayerGradientXActivation, Saliency
     except ImportError:
         return None
-    from interp.passes import capture, guided_gradient
+    from interp import attribution
+    from interp.hooks import find_layers
 
-    model, x = study.model, study.dataset.test.x
+    model, x = study.model, study.dataset.test.x[:CAPTUM_WINDOWS]
     target = study.dataset.horizon_steps - 1
-    layers = {"conv1": model.conv1, "conv2": model.conv2, "pooled": model.pool}
-    ours: dict[str, np.ndarray] = {}
+    found = find_layers(model)
+    layers = {"conv1": found.conv1, "conv2": found.conv2, "pool": found.pool}
 
-    def run_ours() -> None:
-        # What the study does: one forward + backward pass for saliency and every layer, one guided pass.
-        cap = capture(model, x)
-        ours["saliency"] = cap.grad_input
-        ours["guided"] = guided_gradient(model, x)
-        for name in layers:
-            ours[name] = getattr(cap, f"grad_{name}") * getattr(cap, name)
+    def captum_input() -> torch.Tensor:
+        return x.clone().requires_grad_(True)
 
-    theirs: dict[str, np.ndarray] = {}
+    def captum_layers() -> dict[str, np.ndarray]:
+        return {
+            name: LayerGradientXActivation(model, layer, multiply_by_inputs=False)
+            .attribute(captum_input(), target=target)
+            .detach()
+            .numpy()
+            for name, layer in layers.items()
+        }
 
-    def run_captum() -> None:
-        theirs["saliency"] = Saliency(model).attribute(x, target=target, abs=False).numpy()
-        theirs["guided"] = GuidedBackprop(model).attribute(x, target=target).numpy()
-        for name, layer in layers.items():
-            theirs[name] = LayerGradientXActivation(model, layer).attribute(x, target=target).detach().numpy()
+    methods: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+        "saliency": (
+            lambda: attribution.saliency(model, x, target),
+            lambda: Saliency(model).attribute(captum_input(), target=target, abs=False).detach().numpy(),
+        ),
+        "guided_backprop": (
+            lambda: attribution.guided_backprop(model, x, target),
+            lambda: GuidedBackprop(model).attribute(captum_input(), target=target).detach().numpy(),
+        ),
+        "layer_gradients": (lambda: attribution.layer_gradients(model, x, target), captum_layers),
+    }
+    rows = []
+    for method, (ours_fn, theirs_fn) in methods.items():
+        out: dict[str, object] = {}
+        ours_s = _timed(lambda fn=ours_fn, out=out: out.update(ours=fn()), repeat=3)
+        with warnings.catch_warnings():  # Captum warns on every call (input grads, ReLU hooks)
+            warnings.simplefilter("ignore", UserWarning)
+            captum_s = _timed(lambda fn=theirs_fn, out=out: out.update(theirs=fn()), repeat=3)
+        ours, theirs = out["ours"], out["theirs"]
+        pairs = [(ours[k], theirs[k]) for k in theirs] if isinstance(theirs, dict) else [(ours, theirs)]
+        diff = max(float(np.max(np.abs(a - b))) for a, b in pairs)
+        rows.append(
+            {
+                "method": method,
+                "ours_s": ours_s,
+                "captum_s": captum_s,
+                "ratio": ours_s / captum_s,
+                "max_abs_diff": diff,
+            }
+        )
+    return rows
 
-    ours_s = _timed(run_ours, repeat=3)
-    with warnings.catch_warnings():  # Captum warns on every call (input grads, ReLU hooks)
-        warnings.simplefilter("ignore", UserWarning)
-        captum_s = _timed(run_captum, repeat=3)
-    diff = max(float(np.max(np.abs(ours[k] - theirs[k]))) for k in theirs)
-    return {"ours_s": ours_s, "captum_s": captum_s, "speedup": captum_s / ours_s, "max_abs_diff": diff}
+
+SCALING = {"1h": (180, 360, 720), "5min": (30, 46, 78)}
+"""Days of embedded data per resolution for the scaling table: about ×1, ×2 and ×4 the evaluation windows
+(1 h: 599, 1,247, 2,543 windows of 24 steps; 5 min: 697, 1,388, 2,771 windows of 288 steps)."""
+
+
+def scaling_point(resolution: str, days: int) -> dict[str, float]:
+    """One study (passes + every item's metrics and invariants) on ``days`` of embedded data, in this process.
+
+    The model is the reference architecture at a seeded random initialisation (the passes' and analyses' cost
+    does not depend on the weights); horizon 1 h, default lookback (24 h), one thread. Returns the windows, the
+    lookback, the peak RSS after loading the data and after the study (GB), and the study's wall time.
+    """
+    from interp.config import DataConfig
+    from interp.data.synthetic import indoor_co2
+    from interp.data.windows import make_dataset
+    from interp.models import CNNLSTMForecaster
+    from interp.runtime import single_threaded
+
+    single_threaded()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = make_dataset(indoor_co2(days=days, seed=0, resolution=resolution), 1, DataConfig(days=days))
+        data_gb = _peak_rss_gb()
+        torch.manual_seed(0)
+        model = CNNLSTMForecaster(len(dataset.feature_names), dataset.horizon_steps).eval()
+        start = time.perf_counter()
+        study = Study(model, dataset, 1)
+        for item in catalog.items():
+            item.metrics(study)
+            for invariant in item.invariants:
+                run_invariant(invariant, item, study)
+        seconds = time.perf_counter() - start
+    return {
+        "windows": len(dataset.test.x),
+        "lookback": int(dataset.lookback_steps),
+        "data_rss_gb": data_gb,
+        "peak_rss_gb": _peak_rss_gb(),
+        "study_s": seconds,
+    }
+
+
+def scaling_table() -> list[dict[str, object]]:
+    """:func:`scaling_point` of every :data:`SCALING` entry, each in a fresh process (peak RSS is per process)."""
+    rows = []
+    for resolution, days_list in SCALING.items():
+        for days in days_list:
+            code = (
+                "import json, sys; from interp.bench import scaling_point; "
+                "print(json.dumps(scaling_point(sys.argv[1], int(sys.argv[2]))))"
+            )
+            proc = subprocess.run(
+                [sys.executable, "-c", code, resolution, str(days)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                rows.append(
+                    {"resolution": resolution, "days": days, "error": proc.stderr.strip().splitlines()[-1:]}
+                )
+                continue
+            rows.append(
+                {"resolution": resolution, "days": days, **json.loads(proc.stdout.strip().splitlines()[-1])}
+            )
+    return rows
+
+
+def _peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def print_scaling(rows: list[dict[str, object]]) -> None:
+    """The scaling table, and whether each resolution's peak RSS stays within budget and grows ≤ 10 % per ×2."""
+    print(
+        "scaling: study (passes + all analyses) of an untrained reference model, fresh process each, 1 thread"
+    )
+    print(
+        f"  {'data':<6}{'days':>5}{'windows':>9}{'lookback':>9}{'data RSS':>10}{'peak RSS':>10}{'study':>9}"
+    )
+    for row in rows:
+        if "error" in row:
+            print(f"  {row['resolution']:<6}{row['days']:>5}  failed: {row['error']}")
+            continue
+        print(
+            f"  {row['resolution']:<6}{row['days']:>5}{row['windows']:>9}{row['lookback']:>9}"
+            f"{row['data_rss_gb']:>8.2f}GB{row['peak_rss_gb']:>8.2f}GB{row['study_s']:>8.1f}s"
+        )
+    for resolution in SCALING:
+        done = [r for r in rows if r["resolution"] == resolution and "error" not in r]
+        if len(done) < 2:
+            continue
+        peak = max(r["peak_rss_gb"] for r in done)
+        growth = [
+            (b["peak_rss_gb"] / a["peak_rss_gb"]) ** (1 / np.log2(b["windows"] / a["windows"])) - 1
+            for a, b in itertools.pairwise(done)
+        ]
+        print(
+            f"  {resolution}: peak RSS ≤ {peak:.2f} GB (budget {BUDGET_RSS_GB} GB: "
+            f"{'ok' if peak <= BUDGET_RSS_GB else 'OVER'}); growth per doubling of windows "
+            + ", ".join(f"{100 * g:+.1f} %" for g in growth)
+            + f" (budget +10 %: {'ok' if max(growth) <= 0.10 else 'OVER'})"
+        )
 
 
 def bench_study(study: Study) -> dict[str, object]:
     """Time the passes, every item's analyses (by section) and every figure of one study."""
     floor = floor_seconds(study)
-    passes = _timed(lambda: (study.capture, study.guided_input))
+    passes = _timed(lambda: (study.capture, study.guided, study.pooled))
     sections: dict[str, float] = defaultdict(float)
     plots: dict[str, float] = {}
     for item in catalog.items():
@@ -162,7 +303,9 @@ def calibrate_seconds() -> tuple[float, int]:
         return time.perf_counter() - start, proc.returncode
 
 
-def run_bench(horizons: tuple[int, ...], *, gate: bool = True, calibrate: bool = False) -> int:
+def run_bench(
+    horizons: tuple[int, ...], *, gate: bool = True, calibrate: bool = False, scaling: bool = True
+) -> int:
     """Print the benchmark report; returns 0 (the budgets are reported, not enforced)."""
     sources = Sources()
     for horizon in horizons:
@@ -191,18 +334,26 @@ def run_bench(horizons: tuple[int, ...], *, gate: bool = True, calibrate: bool =
         )
         for item_id, seconds in sorted(plots.items()):
             print(f"  plot {item_id:<6}{seconds:6.3f} s")
-        cap = result["captum"]
-        if cap is None:
+        rows = result["captum"]
+        if rows is None:
             print("captum: not installed (pip install -e '.[test]')")
         else:
             print(
-                f"attributions vs Captum: ours {cap['ours_s']:.3f} s, Captum {cap['captum_s']:.3f} s, "
-                f"speed-up {cap['speedup']:.1f}× (target ≥ 2×), max |difference| {cap['max_abs_diff']:.2e}"
+                f"single-call attributions vs Captum, {min(CAPTUM_WINDOWS, len(study.dataset.test.x))} windows:"
             )
+            for row in rows:
+                verdict = "ok" if row["ratio"] <= BUDGET_CAPTUM_RATIO else "OVER"
+                print(
+                    f"  {row['method']:<16} ours {row['ours_s']:.3f} s, Captum {row['captum_s']:.3f} s = "
+                    f"{row['ratio']:.2f}× (budget ≤ {BUDGET_CAPTUM_RATIO}×: {verdict}), "
+                    f"max |difference| {row['max_abs_diff']:.1e}"
+                )
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     print(
         f"peak RSS {rss_gb:.2f} GB (budget {BUDGET_RSS_GB} GB: {'ok' if rss_gb <= BUDGET_RSS_GB else 'OVER'})"
     )
+    if scaling:
+        print_scaling(scaling_table())
     if gate:
         import tempfile
 

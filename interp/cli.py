@@ -280,6 +280,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--calibrate", action="store_true", help="also time `interp calibrate` (several minutes)"
     )
+    bench.add_argument("--no-scaling", action="store_true", help="skip the scaling table (about 6 minutes)")
+    bench.add_argument("--no-gate", action="store_true", help="skip timing `pytest checks` (about 3 minutes)")
     bench.set_defaults(run=_bench, on_disk=_nothing_said)
     return parser
 
@@ -665,7 +667,12 @@ def _bench(args: argparse.Namespace) -> int:
     from interp.bench import run_bench
     from interp.suite import validate_horizons
 
-    return run_bench(validate_horizons([args.horizon]), calibrate=args.calibrate)
+    return run_bench(
+        validate_horizons([args.horizon]),
+        calibrate=args.calibrate,
+        scaling=not args.no_scaling,
+        gate=not args.no_gate,
+    )
 
 
 if __name__ == "__main__":

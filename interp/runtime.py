@@ -1,10 +1,15 @@
-"""One thread for torch, BLAS and OpenMP: results are byte-identical whatever the machine's core count.
+"""The process's resources: one thread for torch, BLAS and OpenMP; the memory a request may still take.
 
-``threadpoolctl`` only limits libraries already loaded, so the native libraries the analyses use (numpy's
-and scipy's OpenBLAS, scikit-learn's OpenMP) are loaded first.
+One thread makes results byte-identical whatever the machine's core count. ``threadpoolctl`` only limits
+libraries already loaded, so the native libraries the analyses use (numpy's and scipy's OpenBLAS,
+scikit-learn's OpenMP) are loaded first.
 """
 
 from __future__ import annotations
+
+import os
+import resource
+import sys
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -25,3 +30,20 @@ def single_threaded() -> None:
 def thread_counts() -> list[int]:
     """Threads of every loaded BLAS/OpenMP pool (for tests of :func:`single_threaded`)."""
     return [pool["num_threads"] for pool in threadpool_info()]
+
+
+def machine_memory() -> int | None:
+    """Physical memory of this machine in bytes (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_left() -> int | None:
+    """Bytes a request may still take: physical memory less this process's peak resident memory so far."""
+    total = machine_memory()
+    if total is None:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return total - peak

@@ -1,12 +1,16 @@
 """The study of one model at one horizon: every analysis computed once, on demand, and cached.
 
-The expensive passes are done once per study (DESIGN §5):
+The expensive passes are done once per study (DESIGN §5), each streaming the evaluation set (the test split
+in time order) in batches and keeping only what the analyses read (:mod:`interp.summaries`, DESIGN §9):
 
-- one forward pass over the evaluation set (the test split in time order) with
-  :class:`~interp.hooks.CNNLSTMHookManager` capturing activations, pool indices, ``h_n`` and predictions;
-- one backward pass from the attribution target (the prediction at the last horizon step, model units) giving
-  the input gradient and the gradients at conv1, conv2, the pool input and the pool output;
-- one guided pass (B4).
+- one forward pass with :class:`~interp.hooks.CNNLSTMHookManager` capturing activations, pool indices,
+  ``h_n`` and predictions, and one backward pass from the attribution target (the prediction at the last
+  horizon step, model units) giving the gradients at the input, the block outputs, conv2 and the pool output
+  (:attr:`Study.capture`);
+- one guided pass (B4, :attr:`Study.guided`);
+- one forward pass for the pool output of every window (C1, C8: :attr:`Study.pooled`), the only per-window
+  map kept, read by the few analyses that need it, so studies that never read it (the null models) never
+  hold it.
 
 Analyses are plain functions ``f(study) -> FrozenResult`` decorated with :func:`cached`, which stores the
 result on the study, so every analysis is computed at most once per study however many checks read it.
@@ -25,7 +29,19 @@ from torch import nn
 
 from interp.config import StudyConfig
 from interp.data.windows import Dataset
-from interp.passes import Capture, ComparisonCapture, capture, comparison_capture, guided_gradient
+from interp.errors import ConfigError, DataError
+from interp.hooks import find_layers
+from interp.passes import (
+    STEPS_PER_BATCH,
+    Capture,
+    ComparisonCapture,
+    GuidedCapture,
+    capture,
+    comparison_capture,
+    guided_capture,
+    pooled_output,
+)
+from interp.runtime import memory_left
 
 if TYPE_CHECKING:
     from interp.models.checkpoint import CheckpointMeta
@@ -71,6 +87,7 @@ class Study:
                 f"horizon_hours={horizon_hours} does not match the dataset's horizon "
                 f"{dataset.horizon_hours} h; build the dataset for the same horizon."
             )
+        check_fits_in_memory(model, dataset)
         self.model = model
         self.dataset = dataset
         self.horizon_hours = dataset.horizon_hours
@@ -87,13 +104,23 @@ class Study:
 
     @functools.cached_property
     def capture(self) -> Capture:
-        """The single forward + backward pass over the evaluation set."""
-        return capture(self.model, self.dataset.test.x)
+        """The single forward + backward pass over the evaluation set, reduced as the analyses read it.
+
+        It keeps the full maps of A4/A5's representative window, chosen from the targets alone.
+        """
+        from interp.analyses.activations import representative_window  # the analyses import this module
+
+        return capture(self.model, self.dataset.test.x, keep=representative_window(self).index)
 
     @functools.cached_property
-    def guided_input(self) -> np.ndarray:
-        """``(N, L, F)`` guided-backprop attribution of the last horizon step (one extra pass)."""
-        return guided_gradient(self.model, self.dataset.test.x)
+    def guided(self) -> GuidedCapture:
+        """The guided-backprop pass of the last horizon step (B4), reduced, with its distance to the gradient."""
+        return guided_capture(self.model, self.dataset.test.x)
+
+    @functools.cached_property
+    def pooled(self) -> np.ndarray:
+        """``(N, C2, L // 2)`` float32 pool output (the LSTM input) of every evaluation window (C1, C8)."""
+        return pooled_output(self.model, self.dataset.test.x)
 
     @functools.cached_property
     def comparison(self) -> ComparisonCapture | None:
@@ -111,6 +138,54 @@ class Study:
     def targets_ppm(self) -> np.ndarray:
         """``(N, H)`` true CO2 of the evaluation set, ppm."""
         return self.dataset.to_ppm(self.dataset.test.y)
+
+
+BATCH_VALUES_PER_UNIT = 13
+"""float32 values a gradient batch holds per conv channel and LSTM hidden unit per window step (autograd's saved
+tensors and the batch's maps; measured 190 MB for 32 + 64 channels and 128 units at 56 windows × 288 steps)."""
+
+
+def memory_estimate(model: nn.Module, dataset: Dataset) -> int:
+    """Bytes a study of ``model`` on ``dataset`` adds to the process at its peak, roughly (an upper estimate).
+
+    One gradient batch (:data:`~interp.passes.STEPS_PER_BATCH` window steps, :data:`BATCH_VALUES_PER_UNIT`
+    values per channel and hidden unit), the pool output kept for C1/C8 (``N · C2 · L/2`` float32), its
+    decomposition (``32 · N · min(N, C2 · L/2)`` bytes: the Gram or covariance matrix, its eigenvectors and the
+    scores, float64) and the per-window rows of the passes (``N · (2L + 4 (C1 + C2) + 2 (H + hidden))``
+    float64). The data itself is already in memory when a study is built.
+    """
+    layers = find_layers(model)
+    c1, c2, hidden = layers.conv1.out_channels, layers.conv2.out_channels, layers.lstm.hidden_size
+    n, lookback = len(dataset.test.x), int(dataset.lookback_steps)
+    width = c2 * (lookback // 2)
+    batch = STEPS_PER_BATCH * BATCH_VALUES_PER_UNIT * (c1 + c2 + hidden) * 4
+    rows = n * (2 * lookback + 4 * (c1 + c2) + 2 * (dataset.horizon_steps + hidden)) * 8
+    return batch + n * width * 4 + 32 * n * min(n, width) + rows
+
+
+def check_fits_in_memory(model: nn.Module, dataset: Dataset) -> None:
+    """Refuse, before any pass, a study whose :func:`memory_estimate` exceeds what the machine has left.
+
+    What is left is the physical memory less this process's peak resident memory so far (the data is loaded).
+    A model without the studied layers is left to the passes, which name what is missing.
+
+    Raises
+    ------
+    DataError
+        With the estimate, the number of windows and the fix.
+    """
+    left = memory_left()
+    try:
+        need = memory_estimate(model, dataset)
+    except ConfigError:
+        return
+    if left is not None and need > left:
+        raise DataError(
+            f"{dataset.source}: expected the study of {len(dataset.test.x)} evaluation windows of "
+            f"{dataset.lookback_steps} steps to fit in the {left / 1e9:.1f} GB this machine has left. "
+            f"Found an estimate of {need / 1e9:.1f} GB (the pool output kept for C1/C8 and its decomposition "
+            f"grow with the windows). Study a shorter stretch of data or a coarser resolution."
+        )
 
 
 def cached(fn: Callable[[Study], R]) -> Callable[[Study], R]:

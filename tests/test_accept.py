@@ -111,7 +111,13 @@ def test_accept_makes_a_retrain_the_accepted_baseline(tmp_path, monkeypatch, cap
     # Without --checkpoint-dir the gate reads the accepted models from --baselines; the reference models are
     # named on purpose, and the exact tier skips for them.
     old = _pytest(
-        "--baselines", str(baselines), "--checkpoint-dir", str(BASELINES / "checkpoints"),
-        "-k", "test_figure and h24-B2", "-rs", *results,
+        "--baselines",
+        str(baselines),
+        "--checkpoint-dir",
+        str(BASELINES / "checkpoints"),
+        "-k",
+        "test_figure and h24-B2",
+        "-rs",
+        *results,
     )
     assert old.returncode == 0 and "is not the accepted baseline" in old.stdout, old.stdout[-2000:]

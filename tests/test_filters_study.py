@@ -116,4 +116,4 @@ def test_a6_table_lists_every_filter_of_both_blocks(reference_study):
     ((name, text),) = catalog.item("A6").tables(study).items()
     lines = text.splitlines()
     assert name == "A6_activation_stats.csv" and lines[0] == "layer,filter,mean,sparsity,max"
-    assert len(lines) == 1 + study.capture.act1.shape[1] + study.capture.act2.shape[1]
+    assert len(lines) == 1 + study.capture.act1.mean.size + study.capture.act2.mean.size

@@ -112,7 +112,7 @@ def test_window_time_axes_put_the_last_input_step_at_zero_and_earlier_steps_left
     (item,) = [i for i in catalog.ITEMS if i.id == item_id]
     axes = [ax for ax in item.draw(study).axes if ax.get_xlabel()]
     assert axes
-    lookback_hours = study.capture.x.shape[1] / small_dataset.steps_per_hour
+    lookback_hours = small_dataset.lookback_steps / small_dataset.steps_per_hour
     for ax in axes:
         assert ax.get_xlabel() == plots.TIME_LABEL == "time relative to the last input step (h)"
         left, right = ax.get_xlim()

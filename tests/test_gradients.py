@@ -244,7 +244,7 @@ def test_b5_and_b6_invariants_hold_for_a_random_model(small_study):
 
 def test_b_study_runs_one_backward_and_one_guided_pass(small_study, monkeypatch):
     """Once the study's passes exist, no B analysis, metric or figure runs the model (B4's trace aside)."""
-    small_study.capture, small_study.guided_input  # noqa: B018 - force the two passes
+    small_study.capture, small_study.guided  # noqa: B018 - force the two passes
     monkeypatch.setattr(CNNLSTMForecaster, "forward", _no_pass)
     for item in catalog.ITEMS:
         item.metrics(small_study)

@@ -31,4 +31,5 @@ def test_the_documented_calls_work_together():
     assert not np.allclose(saliency, guided)
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
     study = interp.Study(model, dataset, 24)
-    assert study.tag == "h24" and study.capture.grad_input.shape == (len(dataset.test.x), 24, 10)
+    assert study.tag == "h24" and study.capture.grad_input.mean_abs.shape == (24, 10)
+    assert study.capture.grad_input.window_norm.shape == (len(dataset.test.x),)

@@ -201,5 +201,5 @@ def test_tsne_embeds_every_window_in_two_finite_dimensions(small_dataset):
         CNNLSTMForecaster(small_dataset.n_features, small_dataset.horizon_steps).eval(), small_dataset
     )
     result = cnn_tsne(study)
-    assert result.embedding.shape == (len(study.capture.pooled), 2)
+    assert result.embedding.shape == (len(study.pooled), 2)
     assert np.all(np.isfinite(result.embedding)) and np.isfinite(result.kl_divergence)

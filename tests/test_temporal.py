@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -30,6 +31,7 @@ from interp.analyses.temporal import (
 )
 from interp.errors import DataError
 from interp.plots import temporal as plots
+from interp.summaries import BlockAccumulator
 
 
 def hourly(n: int, start: str = "2025-01-01") -> np.ndarray:
@@ -261,9 +263,12 @@ def windowed_study(series: np.ndarray, lookback: int = 24) -> SimpleNamespace:
     total = series.shape[1]
     n = total - lookback + 1
     act = np.stack([series[:, k : k + lookback] for k in range(n)]).astype(np.float32)
+    accumulator = BlockAccumulator(n)
+    accumulator.add(torch.from_numpy(act))
+    block = accumulator.result()
     t_target = pd.date_range("2025-01-01", periods=n, freq="1h").to_numpy()
     return SimpleNamespace(
-        capture=SimpleNamespace(act1=act, act2=act),
+        capture=SimpleNamespace(act1=block, act2=block),
         dataset=SimpleNamespace(
             test=SimpleNamespace(t_target=t_target), resolution=pd.Timedelta(hours=1), steps_per_hour=1.0
         ),

@@ -21,6 +21,7 @@ import numpy as np
 
 from interp.passes import ablated_predict
 from interp.study import Study, cached
+from interp.summaries import BlockSummary
 
 DRAWS = 4
 """Random halves ablated per block; their RMSEs are averaged."""
@@ -87,7 +88,7 @@ def random_halves(n_channels: int, draws: int, seed: int) -> list[np.ndarray]:
     return [np.sort(rng.permutation(n_channels)[: n_channels // 2]) for _ in range(draws)]
 
 
-def _block_output(study: Study, point: str) -> np.ndarray:
+def _block_output(study: Study, point: str) -> BlockSummary:
     return study.capture.act1 if point == "act1" else study.capture.act2
 
 
@@ -97,11 +98,10 @@ def half_ablation_predictions(study: Study) -> dict[str, list[np.ndarray]]:
     x = study.dataset.test.x
     out: dict[str, list[np.ndarray]] = {}
     for configuration, point in BLOCK_POINTS.items():
-        act = _block_output(study, point)
-        means = act.mean(axis=0)
+        means = _block_output(study, point).position_mean
         out[configuration] = [
             study.dataset.to_ppm(ablated_predict(study.model, x, point, half, means[half]))
-            for half in random_halves(act.shape[1], DRAWS, study.config.seed)
+            for half in random_halves(len(means), DRAWS, study.config.seed)
         ]
     return out
 
@@ -114,11 +114,9 @@ def layer_ablation(study: Study) -> LayerAblation:
     if study.comparison is not None:
         runs[LSTM_ONLY] = [study.dataset.to_ppm(study.comparison.pred)]
     errors = {name: np.array([last_step_errors(truth, p) for p in preds]) for name, preds in runs.items()}
-    whole = _block_output(study, "act2")
+    whole = _block_output(study, "act2").position_mean
     removed = study.dataset.to_ppm(
-        ablated_predict(
-            study.model, study.dataset.test.x[:1], "act2", range(whole.shape[1]), whole.mean(axis=0)
-        )
+        ablated_predict(study.model, study.dataset.test.x[:1], "act2", range(len(whole)), whole)
     )
     return LayerAblation(
         configurations=tuple(runs),

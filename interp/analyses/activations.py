@@ -2,8 +2,9 @@
 
 A4/A5 show one typical High-CO2 window's ``(32, L)`` and ``(64, L)`` maps, A6 the per-filter mean, sparsity
 (share of exact zeros) and maximum over the evaluation set, A7 the mean activation per filter within each CO2
-regime with standard errors that account for overlapping windows. Everything reads ``study.capture.act1`` /
-``act2`` (and ``pooled`` for the shape invariant); no pass is run here. Feature-map inspection in the spirit of
+regime with standard errors that account for overlapping windows. Everything reads the study's capture
+(``study.capture.act1`` / ``act2``: the blocks' statistics, per-window means and the representative window's
+maps, :class:`~interp.summaries.BlockSummary`); no pass is run here. Feature-map inspection in the spirit of
 Zeiler & Fergus, arXiv:1311.2901.
 
 A window's regime is the regime of its target at the last horizon step (t + H), not of its inputs.
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import torch
 
 from interp.config import REGIME_NAMES
 from interp.study import Study, cached
+from interp.summaries import BlockAccumulator, BlockSummary
 
 HIGH, LOW = REGIME_NAMES.index("High"), REGIME_NAMES.index("Low")
 
@@ -117,26 +120,27 @@ class ActivationMap:
     vmax: float
 
 
-def _activation_map(study: Study, layer: str, act: np.ndarray) -> ActivationMap:
-    window = representative_window(study)
+def _activation_map(study: Study, layer: str, block: BlockSummary) -> ActivationMap:
+    window = representative_window(study)  # the window Study.capture kept: block.window is its map
     dataset = study.dataset
-    steps = act.shape[2]
+    single = block.window
+    steps = single.shape[1]
     hours = (np.arange(steps) - (steps - 1)) / dataset.steps_per_hour
-    co2 = dataset.to_ppm(study.capture.x[window.index, :, dataset.scaler.target_index])
-    single = act[window.index]
+    co2 = dataset.to_ppm(dataset.test.x[window.index, :, dataset.scaler.target_index])
     vmax = float(np.max(single)) if single.size else 0.0
     return ActivationMap(layer, single, hours, co2, window, vmax if vmax > 0 else 1.0)
 
 
 @cached
 def layer1_activation_heatmap(study: Study) -> ActivationMap:
-    """A4: ``(32, L)`` layer-1 activations (``capture.act1``) of the representative window."""
+    """A4: ``(32, L)`` layer-1 activations (``capture.act1.window``) of the representative window."""
     return _activation_map(study, "layer 1", study.capture.act1)
 
 
 @cached
 def layer2_activation_heatmap(study: Study) -> ActivationMap:
-    """A5: ``(64, L)`` layer-2 activations (``capture.act2``, the pool input) of the representative window."""
+    """A5: ``(64, L)`` layer-2 activations (``capture.act2.window``, the pool input) of the representative
+    window."""
     return _activation_map(study, "layer 2", study.capture.act2)
 
 
@@ -162,10 +166,15 @@ class LayerStats:
 
 def layer_stats(act: np.ndarray) -> LayerStats:
     """Mean, sparsity (share of exact zeros) and maximum per filter of ``(N, C, L)`` activations."""
-    per_filter = np.moveaxis(np.asarray(act, dtype=np.float64), 1, 0).reshape(act.shape[1], -1)
-    finite = np.all(np.isfinite(per_filter), axis=1)
-    sparsity = np.where(finite, np.mean(per_filter == 0.0, axis=1), np.nan)
-    return LayerStats(per_filter.mean(axis=1), sparsity, per_filter.max(axis=1))
+    act = np.asarray(act)
+    accumulator = BlockAccumulator(len(act))
+    accumulator.add(torch.as_tensor(act))
+    return block_stats(accumulator.result())
+
+
+def block_stats(block: BlockSummary) -> LayerStats:
+    """A6's statistics of a block reduced by a pass (:class:`~interp.summaries.BlockSummary`)."""
+    return LayerStats(block.mean, block.zero_share, block.max)
 
 
 @dataclass(frozen=True)
@@ -180,7 +189,7 @@ class ActivationStats:
 def activation_stats(study: Study) -> ActivationStats:
     """A6: mean, sparsity (share of exact zeros) and max per filter over the evaluation set."""
     capture = study.capture
-    return ActivationStats(layer_stats(capture.act1), layer_stats(capture.act2))
+    return ActivationStats(block_stats(capture.act1), block_stats(capture.act2))
 
 
 def activation_stats_csv(stats: ActivationStats) -> str:
@@ -286,9 +295,20 @@ def regime_means(
         How many High specialists to name.
     """
     with np.errstate(invalid="ignore", over="ignore"):
-        return _regime_means(
-            np.asarray(act, dtype=np.float64).mean(axis=2), regimes, positions, bandwidth, top
-        )
+        window_means = np.asarray(act, dtype=np.float64).mean(axis=2)
+    return window_regime_means(window_means, regimes, positions, bandwidth, top)
+
+
+def window_regime_means(
+    window_means: np.ndarray,
+    regimes: np.ndarray,
+    positions: np.ndarray,
+    bandwidth: int,
+    top: int = TOP_SPECIALISTS,
+) -> RegimeMeans:
+    """:func:`regime_means` from each window's mean activation per filter, ``(N, C)`` (what a pass keeps)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _regime_means(np.asarray(window_means, dtype=np.float64), regimes, positions, bandwidth, top)
 
 
 def _regime_means(
@@ -350,7 +370,7 @@ def activation_by_regime(study: Study) -> RegimeActivation:
     bandwidth = int(dataset.lookback_steps)
     capture = study.capture
     return RegimeActivation(
-        regime_means(capture.act1, regimes, positions, bandwidth),
-        regime_means(capture.act2, regimes, positions, bandwidth),
+        window_regime_means(capture.act1.window_mean, regimes, positions, bandwidth),
+        window_regime_means(capture.act2.window_mean, regimes, positions, bandwidth),
         bandwidth,
     )

@@ -1,7 +1,9 @@
 """Cross-horizon comparison (plan E5): E8 metrics and skill, E9 attribution shift, E10 filter importance shift.
 
-Every function here takes the 1 h and the 24 h study and only reads what each study has already computed
-(its capture, its cached analyses); nothing runs another pass over an evaluation set.
+Every function here takes the 1 h and the 24 h study and reads what each study has already computed (its
+capture, its cached analyses); the one exception is E10's filter pairing, which needs both models'
+activations on the same windows side by side: one forward pass of each model over the shared windows
+(:func:`interp.passes.paired_channel_correlation`), cached with the pair.
 
 The 1 h and 24 h models are trained separately, so filter ``k`` of one model need not detect what filter
 ``k`` of the other detects. E10 therefore pairs the 24 h model's conv2 filters with the 1 h model's by their
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+import torch
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import spearmanr
 
@@ -26,6 +29,7 @@ from interp.analyses.gradients import input_gradient, normalise
 from interp.analyses.quality import prediction_metrics
 from interp.analyses.skill import skill_scores
 from interp.errors import InvariantSkipped
+from interp.passes import paired_channel_correlation
 from interp.study import Study, cached
 
 R = TypeVar("R")
@@ -173,8 +177,7 @@ def metrics_summary(study_1h: Study, study_24h: Study) -> MetricsSummary:
 @cached
 def conv2_filter_share(study: Study) -> np.ndarray:
     """``(64,)`` mean ``|grad_act2 × act2|`` per conv2 filter over windows and positions, summing to 1."""
-    cap = study.capture
-    return normalise(np.abs(cap.grad_act2 * cap.act2).mean(axis=(0, 2), dtype=np.float64))
+    return normalise(study.capture.act2_gradient_x_activation)
 
 
 @cached_pair
@@ -225,8 +228,10 @@ def filter_importance_shift(study_1h: Study, study_24h: Study) -> FilterImportan
 def pair_filters(study_1h: Study, study_24h: Study) -> tuple[np.ndarray, np.ndarray, int]:
     """Pair conv2 filters of the two models one-to-one by the correlation of their activations.
 
-    The activations ``act2[:, c, :]`` are compared on the windows whose last input step is in both evaluation
-    sets (their inputs are the same rows of data). Dead filters correlate 0 with everything.
+    The activations ``act2[:, c, :]`` (every position of every window a sample) are compared on the windows
+    whose last input step is in both evaluation sets (their inputs are the same rows of data), in one forward
+    pass of each model over those windows. Dead filters, and filters with a NaN or ±inf activation, correlate
+    0 with everything.
 
     Returns
     -------
@@ -250,22 +255,15 @@ def pair_filters(study_1h: Study, study_24h: Study) -> tuple[np.ndarray, np.ndar
             f"E10 pairs filters on windows both evaluation sets share; found {len(i1)}. "
             "Study both horizons on the same data."
         )
-    a = _standardised_channels(study_1h.capture.act2[i1])
-    b = _standardised_channels(study_24h.capture.act2[i24])
-    correlation = a.T @ b / a.shape[0]
+    correlation = paired_channel_correlation(
+        study_1h.model,
+        study_1h.dataset.test.x[torch.from_numpy(i1)],
+        study_24h.model,
+        study_24h.dataset.test.x[torch.from_numpy(i24)],
+    )
     rows, cols = linear_sum_assignment(-correlation)
     match = cols[np.argsort(rows)].astype(np.int64)
     return match, correlation[np.arange(len(match)), match], len(i1)
-
-
-def _standardised_channels(act: np.ndarray) -> np.ndarray:
-    """``(N, C, L)`` activations → ``(N·L, C)`` z-scores per channel; constant channels, and channels with a
-    NaN or ±inf value (a broken model: nothing to pair on), become zeros."""
-    flat = act.transpose(0, 2, 1).reshape(-1, act.shape[1]).astype(np.float64)
-    flat = np.where(np.isfinite(flat).all(axis=0), flat, 0.0)
-    centred = flat - flat.mean(axis=0)
-    std = centred.std(axis=0)
-    return np.divide(centred, std, out=np.zeros_like(centred), where=std > 0)
 
 
 def ranks(values: np.ndarray) -> np.ndarray:

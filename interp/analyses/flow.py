@@ -2,7 +2,8 @@
 
 E1 correlates each conv2 filter's mean activation with the predicted CO2; E2 counts which input steps the
 max-pool hands on to the LSTM (its indices are the only "attention" a CNN-LSTM has). Both read the study's
-single capture; nothing here runs the model.
+single capture (per-window filter means, selection counts accumulated batch by batch); nothing here runs the
+model.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from interp.study import Study, cached
+from interp.summaries import SelectionCounts, selection_counts
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,11 @@ def filter_output_correlation(study: Study) -> FilterOutputCorrelation:
     """E1: correlate the 64 conv2 filters' mean activations with the predicted CO2 at every horizon step.
 
     The filter's activation is ``capture.act2`` (conv2 → BN → ReLU, the pool's input) averaged over the
-    lookback; the prediction is in model units (r is unchanged by the affine map to ppm).
+    lookback (``capture.act2.window_mean``); the prediction is in model units (r is unchanged by the affine map
+    to ppm).
     """
     cap = study.capture
-    r, constant, pred_constant = pearson_columns(cap.act2.mean(axis=2), cap.pred)
+    r, constant, pred_constant = pearson_columns(cap.act2.window_mean, cap.pred)
     return FilterOutputCorrelation(r_steps=r, constant=constant, prediction_constant=bool(pred_constant[-1]))
 
 
@@ -174,30 +178,35 @@ def maxpool_selection_counts(
     step_hours : float
         Spacing of the input steps in hours.
     """
-    n, c, p = pool_indices.shape
-    lookback = pool_input.shape[2]
-    index = np.asarray(pool_indices, dtype=np.int64)
-    partner = index ^ 1
-    has_partner = partner < lookback
-    selected = np.take_along_axis(pool_input, index, axis=2)
-    other = np.take_along_axis(pool_input, np.where(has_partner, partner, index), axis=2)
-    tied = has_partner & (selected == other)
+    _, c, p = pool_indices.shape
+    counts = selection_counts(
+        torch.as_tensor(np.asarray(pool_indices)), torch.as_tensor(np.asarray(pool_input))
+    )
+    return selection_of(counts, c, p, step_hours)
+
+
+def selection_of(
+    counts: SelectionCounts, n_channels: int, n_positions: int, step_hours: float
+) -> MaxPoolSelection:
+    """:class:`MaxPoolSelection` from a pass's counts over ``n_channels`` channels and ``n_positions`` pool
+    windows."""
     return MaxPoolSelection(
-        counts=np.bincount(index.ravel(), minlength=lookback).astype(np.int64),
-        decided_counts=np.bincount(index[~tied], minlength=lookback).astype(np.int64),
-        ties=np.bincount(index[tied] // 2, minlength=lookback // 2).astype(np.int64),
-        n_windows=n,
-        n_channels=c,
-        n_positions=p,
-        lookback=lookback,
+        counts=counts.counts,
+        decided_counts=counts.decided_counts,
+        ties=counts.ties,
+        n_windows=counts.n_windows,
+        n_channels=int(n_channels),
+        n_positions=int(n_positions),
+        lookback=len(counts.counts),
         step_hours=float(step_hours),
-        outside_window=int((index // 2 != np.arange(p)).sum()),
-        not_finite_inputs=int(pool_input.size - np.count_nonzero(np.isfinite(pool_input))),
+        outside_window=counts.outside_window,
+        not_finite_inputs=counts.not_finite_inputs,
     )
 
 
 @cached
 def maxpool_selection(study: Study) -> MaxPoolSelection:
-    """E2: histogram of the selected input steps (``capture.pool_indices``) over filters and windows."""
+    """E2: histogram of the selected input steps (``capture.selection``) over filters and windows."""
     cap = study.capture
-    return maxpool_selection_counts(cap.pool_indices, cap.act2, 1.0 / study.dataset.steps_per_hour)
+    channels, positions = cap.grad_pooled.mean_abs.shape
+    return selection_of(cap.selection, channels, positions, 1.0 / study.dataset.steps_per_hour)

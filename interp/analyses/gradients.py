@@ -1,7 +1,8 @@
 """Section B1–B6: gradient attribution through the whole CNN-LSTM (input ← conv ← pool ← LSTM ← head).
 
 Everything here reads the study's single backward pass (:attr:`Study.capture`: input and block-output
-gradients) and its one guided pass (:attr:`Study.guided_input`); no analysis runs the model again. The target
+gradients, reduced over the windows) and its one guided pass (:attr:`Study.guided`); no analysis runs the model
+again. The target
 is the prediction at the last horizon step, in model (standardised) units, so gradients are in model units
 per model unit. Saliency follows Simonyan et al. (arXiv:1312.6034), guided backprop Springenberg et al.
 (arXiv:1412.6806).
@@ -28,6 +29,7 @@ import torch
 
 from interp.config import DECOY_FEATURE, REGIME_NAMES
 from interp.study import Study, cached
+from interp.summaries import AttributionSummary, RoutingCounts, routing_counts, summarise_attribution_values
 
 FLOW_POINTS = ("input", "act1", "act2")
 """B6: gradient points from the input to the pool input (``act2``). The pool output (the LSTM input) is left
@@ -117,23 +119,33 @@ def summarise_attribution(
     ``regimes``: ``(N,)`` CO2 regime (0, 1, 2); ``times``: ``(L,)`` step times relative to the last input step,
     hours.
     """
-    v = values.astype(np.float64)
-    magnitude = np.abs(v)
-    mean_abs = magnitude.mean(axis=0)
-    by_regime = np.full((len(REGIME_NAMES), v.shape[1]), np.nan)
+    return attribution_of(
+        summarise_attribution_values(values), regimes, feature_names, times, method, decoy_index
+    )
+
+
+def attribution_of(
+    summary: AttributionSummary,
+    regimes: np.ndarray,
+    feature_names: tuple[str, ...],
+    times: np.ndarray,
+    method: str,
+    decoy_index: int = -1,
+) -> InputAttribution:
+    """:func:`summarise_attribution` from an attribution already reduced by a pass."""
+    mean_abs = summary.mean_abs
+    by_regime = np.full((len(REGIME_NAMES), mean_abs.shape[0]), np.nan)
     for regime in range(len(REGIME_NAMES)):
         members = regimes == regime
         if members.any():
-            by_regime[regime] = normalise(magnitude[members].mean(axis=0).sum(axis=1))
-    with np.errstate(over="ignore", invalid="ignore"):
-        window_norm = np.sqrt(np.sum(v**2, axis=(1, 2)))
+            by_regime[regime] = normalise(summary.window_profile[members].mean(axis=0))
     return InputAttribution(
         method=method,
         feature_names=tuple(feature_names),
         time_hours=times,
         mean_abs=mean_abs,
-        signed_mean=v.mean(axis=0),
-        window_norm=window_norm,
+        signed_mean=summary.signed_mean,
+        window_norm=summary.window_norm,
         feature_importance=normalise(mean_abs.sum(axis=0)),
         temporal_importance=normalise(mean_abs.sum(axis=1)),
         regime_temporal_importance=by_regime,
@@ -141,12 +153,12 @@ def summarise_attribution(
     )
 
 
-def _summarise(study: Study, values: np.ndarray, method: str) -> InputAttribution:
+def _summarise(study: Study, summary: AttributionSummary, method: str) -> InputAttribution:
     dataset = study.dataset
     names = tuple(dataset.feature_names)
     decoy = names.index(DECOY_FEATURE) if dataset.is_embedded and DECOY_FEATURE in names else -1
-    times = time_hours(values.shape[1], dataset.steps_per_hour)
-    return summarise_attribution(values, dataset.test_regimes, names, times, method, decoy)
+    times = time_hours(summary.mean_abs.shape[0], dataset.steps_per_hour)
+    return attribution_of(summary, dataset.test_regimes, names, times, method, decoy)
 
 
 @cached
@@ -184,10 +196,12 @@ class GuidedBackprop:
 @cached
 def guided_backprop(study: Study) -> GuidedBackprop:
     """B4: the study's one guided pass, summarised and compared with the plain gradient."""
-    guided, plain = study.guided_input.astype(np.float64), study.capture.grad_input.astype(np.float64)
-    plain_norm = float(np.linalg.norm(plain))
-    difference = float(np.linalg.norm(guided - plain)) / plain_norm if plain_norm > 0 else float("nan")
-    attribution = _summarise(study, study.guided_input, "guided backprop")
+    guided = study.guided
+    with np.errstate(over="ignore", invalid="ignore"):
+        plain_norm = float(np.sqrt(np.sum(study.capture.grad_input.window_norm**2)))
+        distance = float(np.sqrt(np.sum(guided.difference_norm**2)))
+    difference = distance / plain_norm if plain_norm > 0 else float("nan")
+    attribution = _summarise(study, guided.attribution, "guided backprop")
     relus = tuple(name for name, m in study.model.named_modules() if isinstance(m, torch.nn.ReLU))
     return GuidedBackprop(
         attribution,
@@ -227,12 +241,8 @@ class LayerGradients:
 def layer_gradients(study: Study) -> LayerGradients:
     """B5: mean |gradient| per channel and step at act1, act2 and the pool output (the study's one pass)."""
     cap = study.capture
-
-    def mean_abs(grad: np.ndarray) -> np.ndarray:
-        return np.abs(grad.astype(np.float64)).mean(axis=0)
-
-    times = time_hours(cap.x.shape[1], study.dataset.steps_per_hour)
-    return LayerGradients(mean_abs(cap.grad_act1), mean_abs(cap.grad_act2), mean_abs(cap.grad_pooled), times)
+    times = time_hours(study.dataset.test.x.shape[1], study.dataset.steps_per_hour)
+    return LayerGradients(cap.grad_act1.mean_abs, cap.grad_act2.mean_abs, cap.grad_pooled.mean_abs, times)
 
 
 @dataclass(frozen=True)
@@ -272,17 +282,23 @@ def maxpool_routing_counts(
     pool_indices: np.ndarray, grad_pool_input: np.ndarray, grad_conv2: np.ndarray, grad_input: np.ndarray
 ) -> MaxPoolRouting:
     """Compare the non-zero gradient at the pool input ``(N, C, L)`` with the pool's ``(N, C, L')`` picks."""
-    selected = np.zeros(grad_pool_input.shape, dtype=bool)
-    np.put_along_axis(selected, pool_indices.astype(np.int64), True, axis=2)
-    nonzero = grad_pool_input != 0
-    window_zero = ~np.any(grad_input.reshape(len(grad_input), -1) != 0, axis=1)
+    counts = routing_counts(
+        torch.as_tensor(np.asarray(pool_indices)),
+        torch.as_tensor(np.asarray(grad_pool_input)),
+        torch.as_tensor(np.asarray(grad_conv2)),
+    )
+    return routing_of(counts, summarise_attribution_values(grad_input).window_norm)
+
+
+def routing_of(counts: RoutingCounts, input_norms: np.ndarray) -> MaxPoolRouting:
+    """:class:`MaxPoolRouting` from a pass's counts and the ``(N,)`` norms of the input gradient."""
     return MaxPoolRouting(
-        positions=int(selected.size),
-        pooled_values=int(pool_indices.size),
-        selected=int(selected.sum()),
-        mismatched=int(np.sum(selected != nonzero)),
-        nonzero_conv2=int(np.count_nonzero(grad_conv2)),
-        zero_gradient_windows=np.flatnonzero(window_zero),
+        positions=counts.positions,
+        pooled_values=counts.pooled_values,
+        selected=counts.selected,
+        mismatched=counts.mismatched,
+        nonzero_conv2=counts.nonzero_conv2,
+        zero_gradient_windows=np.flatnonzero(input_norms == 0),
     )
 
 
@@ -290,7 +306,7 @@ def maxpool_routing_counts(
 def maxpool_routing(study: Study) -> MaxPoolRouting:
     """B5: max-pool gradient routing in the study's one backward pass."""
     cap = study.capture
-    return maxpool_routing_counts(cap.pool_indices, cap.grad_act2, cap.grad_conv2, cap.grad_input)
+    return routing_of(cap.routing, cap.grad_input.window_norm)
 
 
 @dataclass(frozen=True)
@@ -320,14 +336,14 @@ class GradientFlow:
 
 def gradient_flow_norms(grads: dict[str, np.ndarray]) -> GradientFlow:
     """B6 from ``{point: (N, ...) gradient}`` for every name in :data:`FLOW_POINTS`."""
-    norms = np.array(
-        [
-            float(
-                np.mean(np.sqrt(np.sum(grads[p].astype(np.float64).reshape(len(grads[p]), -1) ** 2, axis=1)))
-            )
-            for p in FLOW_POINTS
-        ]
-    )
+    flat = {p: grads[p].astype(np.float64).reshape(len(grads[p]), -1) for p in FLOW_POINTS}
+    with np.errstate(over="ignore"):
+        return flow_of({p: np.sqrt(np.sum(g**2, axis=1)) for p, g in flat.items()})
+
+
+def flow_of(window_norms: dict[str, np.ndarray]) -> GradientFlow:
+    """B6 from ``{point: (N,) L2 norm of each window's gradient}`` for every name in :data:`FLOW_POINTS`."""
+    norms = np.array([float(np.mean(window_norms[p])) for p in FLOW_POINTS])
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = norms[:-1] / norms[1:]
     return GradientFlow(FLOW_POINTS, norms, ratios)
@@ -337,4 +353,10 @@ def gradient_flow_norms(grads: dict[str, np.ndarray]) -> GradientFlow:
 def gradient_flow(study: Study) -> GradientFlow:
     """B6: gradient-flow norms and stage ratios from the study's one backward pass."""
     cap = study.capture
-    return gradient_flow_norms({"input": cap.grad_input, "act1": cap.grad_act1, "act2": cap.grad_act2})
+    return flow_of(
+        {
+            "input": cap.grad_input.window_norm,
+            "act1": cap.grad_act1.window_norm,
+            "act2": cap.grad_act2.window_norm,
+        }
+    )

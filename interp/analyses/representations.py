@@ -22,7 +22,6 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.extmath import svd_flip
 
 from interp.study import Study, cached
 
@@ -49,6 +48,20 @@ PROBE_FOLDS = 5
 
 VARIANCE_TARGET = 0.9
 """Cumulative explained variance whose component count C7 reports."""
+
+KEPT_AXES = 50
+"""Principal axes (rows of :attr:`CentredSVD.vt`) a decomposition keeps: C1–C6 read 20, t-SNE's PCA 50."""
+
+SVD_MAX_ELEMENTS = 1 << 22
+"""Largest ``N · D`` decomposed by a thin SVD of a centred float64 copy (32 MB). A wider representation with
+``N ≤ D`` (the pool output of 5-minute data has 64 · 144 = 9216 columns) is decomposed through its ``N × N``
+Gram matrix, accumulated from the float32 features in blocks of columns: memory ``O(N²)`` instead of a few
+``N · D`` float64 copies. The eigenvalues of the Gram matrix carry an absolute error of about ``1e-16 · S₁²``,
+so the leading singular values and vectors agree with the SVD's to float64 rounding (tested); only the
+smallest singular values lose digits, and no analysis reads them (C7 draws the leading components)."""
+
+GRAM_BLOCK_ELEMENTS = 1 << 20
+"""Entries (``N ·`` columns) of one float64 block of centred columns while the Gram matrix is accumulated."""
 
 
 @dataclass(frozen=True)
@@ -218,7 +231,7 @@ class CentredSVD:
     ----------
     u : (N, m) left singular vectors, m = min(N, D).
     s : (m,) singular values, descending.
-    vt : (m, D) right singular vectors (the principal axes).
+    vt : (k, D) the leading right singular vectors (the principal axes), k = min(m, :data:`KEPT_AXES`).
     """
 
     u: np.ndarray
@@ -227,18 +240,48 @@ class CentredSVD:
 
 
 def centred_svd(features: np.ndarray) -> CentredSVD:
-    """Centre ``features`` ``(N, D)`` (float64) and decompose them exactly as ``PCA(svd_solver="full")`` does.
+    """Centre ``features`` ``(N, D)`` (in float64) and decompose them as ``PCA(svd_solver="full")`` does.
 
     Each representation is decomposed once per study; PCA (C1–C6), the variance spectra (C7) and the CCA
-    (C8) are all read from this one decomposition. Non-finite features give an all-NaN decomposition.
+    (C8) are all read from this one decomposition. A thin SVD up to :data:`SVD_MAX_ELEMENTS`, the Gram matrix
+    beyond. Signs follow sklearn's ``svd_flip`` on the kept axes (each axis's largest entry positive).
+    Non-finite features give an all-NaN decomposition.
     """
-    x = np.asarray(features, dtype=np.float64)
+    x = np.asarray(features)
+    n, d = x.shape
+    m, k = min(n, d), min(n, d, KEPT_AXES)
     if not np.all(np.isfinite(x)):
-        m = min(x.shape)
-        return CentredSVD(np.full((len(x), m), np.nan), np.full(m, np.nan), np.full((m, x.shape[1]), np.nan))
-    u, s, vt = scipy.linalg.svd(x - x.mean(axis=0), full_matrices=False)
-    u, vt = svd_flip(u, vt, u_based_decision=False)
+        return CentredSVD(np.full((n, m), np.nan), np.full(m, np.nan), np.full((k, d), np.nan))
+    if x.size <= SVD_MAX_ELEMENTS or n > d:
+        wide = np.asarray(x, dtype=np.float64)
+        u, s, vt = scipy.linalg.svd(wide - wide.mean(axis=0), full_matrices=False)
+    else:
+        u, s, vt = _gram_svd(x, k)
+    vt = np.array(vt[:k])
+    signs = np.sign(vt[np.arange(k), np.argmax(np.abs(vt), axis=1)])
+    u[:, :k] *= signs
+    vt *= signs[:, None]
     return CentredSVD(u, s, vt)
+
+
+def _gram_svd(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``u (N, N)``, ``s (N,)`` and the ``k`` leading rows of ``vt`` of centred ``x`` ``(N, D)``, ``N ≤ D``."""
+    n, d = x.shape
+    mean = x.mean(axis=0, dtype=np.float64)
+    blocks = [
+        slice(i, i + max(1, GRAM_BLOCK_ELEMENTS // n)) for i in range(0, d, max(1, GRAM_BLOCK_ELEMENTS // n))
+    ]
+    gram = np.zeros((n, n))
+    for cols in blocks:
+        centred = x[:, cols].astype(np.float64) - mean[cols]
+        gram += centred @ centred.T
+    eigenvalues, vectors = scipy.linalg.eigh(gram)
+    u, s = vectors[:, ::-1], np.sqrt(np.clip(eigenvalues[::-1], 0.0, None))
+    vt = np.zeros((k, d))
+    scale = np.divide(1.0, s[:k], out=np.zeros(k), where=s[:k] > 0)
+    for cols in blocks:
+        vt[:, cols] = (u[:, :k].T @ (x[:, cols].astype(np.float64) - mean[cols])) * scale[:, None]
+    return u, s, vt
 
 
 def variance_ratio(svd: CentredSVD) -> np.ndarray:
@@ -411,7 +454,7 @@ def _whitened_basis(svd: CentredSVD, rank: int, ridge: float) -> np.ndarray:
 
 
 def _cnn_features(study: Study) -> np.ndarray:
-    pooled = study.capture.pooled
+    pooled = study.pooled
     return pooled.reshape(len(pooled), -1)
 
 

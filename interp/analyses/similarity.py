@@ -76,7 +76,7 @@ def hidden_state_cka(study: Study, baseline: Study) -> float:
 
 def cnn_feature_cka(study: Study, baseline: Study) -> float:
     """C1 drift: linear CKA of the two models' pool outputs (the LSTM's input), flattened per window."""
-    return linear_cka(study.capture.pooled, baseline.capture.pooled)
+    return linear_cka(study.pooled, baseline.pooled)
 
 
 def forecast_correlation(study: Study, baseline: Study) -> float:

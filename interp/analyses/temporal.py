@@ -91,7 +91,7 @@ def filter_activation_spectra(study: Study) -> FilterSpectra:
     run, step = _regular(study)
     cap = study.capture
     seed = study.config.seed
-    layer1, layer2 = cap.act1[run, :, -1].T, cap.act2[run, :, -1].T
+    layer1, layer2 = cap.act1.last[run].T, cap.act2.last[run].T
     layer2_null = red_noise_test(layer2, step, seed=[seed, 2])
     return FilterSpectra(
         layer1=power_spectrum(layer1, step),

@@ -46,7 +46,7 @@ def activations_nonnegative(study: Study) -> Verdict:
     cap = study.capture
     minima = {
         name: float(np.min(a)) if a.size else 0.0
-        for name, a in (("layer 1", cap.act1), ("layer 2", cap.act2), ("pooled", cap.pooled))
+        for name, a in (("layer 1", cap.act1.min), ("layer 2", cap.act2.min), ("pooled", cap.pooled_min))
     }
     worst = min(minima, key=lambda k: (np.nan_to_num(minima[k], nan=-np.inf), k))
     return Verdict(

@@ -18,6 +18,7 @@ from interp.data.accounting import MAX_DROPPED_SHARE, DataReport, account, part_
 from interp.data.regimes import regime_of
 from interp.data.synthetic import indoor_co2
 from interp.errors import DataError
+from interp.runtime import memory_left
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,28 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def check_windows_fit(n_windows: int, span: int, n_features: int, resolution, source: str) -> None:
+    """Refuse, before cutting them, windows that would not fit in the memory this machine has left.
+
+    Each window is cut as a copy of ``span`` rows of float32 features (and copied once more into its input and
+    target parts), so they take ``2 · n_windows · span · n_features · 4`` bytes at the peak.
+
+    Raises
+    ------
+    DataError
+        With the estimate and the fix.
+    """
+    need = 2 * n_windows * span * n_features * 4
+    left = memory_left()
+    if left is not None and need > left:
+        raise DataError(
+            f"{source}: expected {n_windows} windows of {span} steps × {n_features} features to fit in the "
+            f"{left / 1e9:.1f} GB this machine has left. Found an estimate of {need / 1e9:.1f} GB at "
+            f"{_duration(resolution)} resolution. Resample the data to a coarser step, use fewer days, or train "
+            "with a shorter --lookback."
+        )
+
+
 def make_dataset(
     frame: pd.DataFrame,
     horizon_hours: float,
@@ -323,6 +346,7 @@ def make_dataset(
         )
     scaled = ((values - scaler.mean) / scaler.scale).astype(np.float32)
     times = frame.index.to_numpy()
+    check_windows_fit(sum(len(p) for p in parts), span, len(features), resolution, source)
 
     def split(part: np.ndarray) -> Split:
         rows = part[:, None] + np.arange(span)[None, :]
