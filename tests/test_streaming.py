@@ -189,12 +189,12 @@ def test_windows_that_would_not_fit_are_refused_before_they_are_cut(monkeypatch)
     from interp.errors import DataError
 
     frame = indoor_co2(days=30, seed=0, resolution="5min")
-    monkeypatch.setattr(windows_module, "memory_left", lambda: 100_000_000)
+    monkeypatch.setattr(windows_module, "memory_left", lambda: 40_000_000)
     with pytest.raises(
-        DataError, match=r"windows of 300 steps × 10 features to fit in the 0\.1 GB"
+        DataError, match=r"windows of 300 steps × 10 features to fit in the 0\.0 GB"
     ) as caught:
         windows_module.make_dataset(frame, 1, DataConfig(days=30))
-    assert "Found an estimate of 0.2 GB at 5min resolution" in str(caught.value)
+    assert "Found an estimate of 0.1 GB at 5min resolution" in str(caught.value)
     monkeypatch.setattr(
         windows_module, "memory_left", lambda: None
     )  # where the system does not say: no check

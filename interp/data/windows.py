@@ -228,15 +228,15 @@ def fingerprint(frame: pd.DataFrame) -> str:
 def check_windows_fit(n_windows: int, span: int, n_features: int, resolution, source: str) -> None:
     """Refuse, before cutting them, windows that would not fit in the memory this machine has left.
 
-    Each window is cut as a copy of ``span`` rows of float32 features (and copied once more into its input and
-    target parts), so they take ``2 · n_windows · span · n_features · 4`` bytes at the peak.
+    Each window's inputs and targets are gathered as float32 copies of ``span`` rows, so the windows take about
+    ``n_windows · span · n_features · 4`` bytes.
 
     Raises
     ------
     DataError
         With the estimate and the fix.
     """
-    need = 2 * n_windows * span * n_features * 4
+    need = n_windows * span * n_features * 4
     left = memory_left()
     if left is not None and need > left:
         raise DataError(
@@ -349,11 +349,13 @@ def make_dataset(
     check_windows_fit(sum(len(p) for p in parts), span, len(features), resolution, source)
 
     def split(part: np.ndarray) -> Split:
-        rows = part[:, None] + np.arange(span)[None, :]
-        windows = scaled[rows]
+        # inputs and targets are gathered apart: no (N, lookback + horizon, F) copy of the windows is ever made
+        steps = np.arange(span)
+        x_rows = part[:, None] + steps[None, :lookback]
+        y_rows = part[:, None] + steps[None, lookback:]
         return Split(
-            x=torch.from_numpy(np.ascontiguousarray(windows[:, :lookback])),
-            y=torch.from_numpy(np.ascontiguousarray(windows[:, lookback:, t_index])),
+            x=torch.from_numpy(scaled[x_rows]),
+            y=torch.from_numpy(scaled[y_rows, t_index]),
             t_last_input=times[part + lookback - 1],
             t_target=times[part + span - 1],
         )
