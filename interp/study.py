@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+import torch
 from torch import nn
 
 from interp.config import StudyConfig
@@ -118,9 +119,21 @@ class Study:
         return guided_capture(self.model, self.dataset.test.x)
 
     @functools.cached_property
+    def feature_windows(self) -> np.ndarray:
+        """Indices of the evaluation windows the CNN-feature analyses decompose (C1, C2, C7, C8, the C1 drift).
+
+        Every window when there are at most :data:`MAX_FEATURE_WINDOWS`; otherwise every k-th window from the
+        first, with the smallest k that keeps at most that many, so they stay evenly spaced in time and the same
+        windows give the same subset.
+        """
+        return feature_window_indices(len(self.dataset.test.x))
+
+    @functools.cached_property
     def pooled(self) -> np.ndarray:
-        """``(N, C2, L // 2)`` float32 pool output (the LSTM input) of every evaluation window (C1, C8)."""
-        return pooled_output(self.model, self.dataset.test.x)
+        """``(W, C2, L // 2)`` float32 pool output (the LSTM input) of the :attr:`feature_windows`."""
+        windows = self.feature_windows
+        x = self.dataset.test.x
+        return pooled_output(self.model, x if len(windows) == len(x) else x[torch.as_tensor(windows)])
 
     @functools.cached_property
     def comparison(self) -> ComparisonCapture | None:
@@ -140,6 +153,20 @@ class Study:
         return self.dataset.to_ppm(self.dataset.test.y)
 
 
+MAX_FEATURE_WINDOWS = 1024
+"""Most evaluation windows the CNN-feature analyses decompose: their features are ``C2 · L/2`` wide (9,216 at
+lookback 288), so a decomposition of every window grows faster than the windows. 1,024 evenly spaced windows
+(more than 42 days of hourly windows) estimate 20 principal components and a CKA well; the reference evaluation
+sets (599 and 553 windows) are decomposed whole."""
+
+
+def feature_window_indices(n_windows: int) -> np.ndarray:
+    """:attr:`Study.feature_windows` of ``n_windows`` evaluation windows: ``0, k, 2k, …`` with the smallest
+    ``k ≥ 1`` that keeps at most :data:`MAX_FEATURE_WINDOWS`."""
+    stride = max(1, -(-n_windows // MAX_FEATURE_WINDOWS))
+    return np.arange(0, n_windows, stride)
+
+
 BATCH_VALUES_PER_UNIT = 13
 """float32 values a gradient batch holds per conv channel and LSTM hidden unit per window step (autograd's saved
 tensors and the batch's maps; measured 190 MB for 32 + 64 channels and 128 units at 56 windows × 288 steps)."""
@@ -149,10 +176,10 @@ def memory_estimate(model: nn.Module, dataset: Dataset) -> int:
     """Bytes a study of ``model`` on ``dataset`` adds to the process at its peak, roughly (an upper estimate).
 
     One gradient batch (:data:`~interp.passes.STEPS_PER_BATCH` window steps, :data:`BATCH_VALUES_PER_UNIT`
-    values per channel and hidden unit), the pool output kept for C1/C8 (``N · C2 · L/2`` float32), its
-    decomposition (``32 · N · min(N, C2 · L/2)`` bytes: the Gram or covariance matrix, its eigenvectors and the
-    scores, float64) and the per-window rows of the passes (``N · (2L + 4 (C1 + C2) + 2 (H + hidden))``
-    float64). The data itself is already in memory when a study is built.
+    values per channel and hidden unit), the pool output kept for C1/C8 (``W · C2 · L/2`` float32 for the
+    ``W ≤`` :data:`MAX_FEATURE_WINDOWS` feature windows), its decomposition (``24 · W · C2 · L/2`` bytes: the
+    centred float64 copy, ``vt`` and LAPACK's work) and the per-window rows of the passes
+    (``N · (2L + 4 (C1 + C2) + 2 (H + hidden))`` float64). The data itself is already in memory when a study is built.
     """
     layers = find_layers(model)
     c1, c2, hidden = layers.conv1.out_channels, layers.conv2.out_channels, layers.lstm.hidden_size
@@ -160,7 +187,8 @@ def memory_estimate(model: nn.Module, dataset: Dataset) -> int:
     width = c2 * (lookback // 2)
     batch = STEPS_PER_BATCH * BATCH_VALUES_PER_UNIT * (c1 + c2 + hidden) * 4
     rows = n * (2 * lookback + 4 * (c1 + c2) + 2 * (dataset.horizon_steps + hidden)) * 8
-    return batch + n * width * 4 + 32 * n * min(n, width) + rows
+    w = len(feature_window_indices(n))
+    return batch + w * width * 4 + 24 * w * width + rows
 
 
 def check_fits_in_memory(model: nn.Module, dataset: Dataset) -> None:
@@ -183,8 +211,9 @@ def check_fits_in_memory(model: nn.Module, dataset: Dataset) -> None:
         raise DataError(
             f"{dataset.source}: expected the study of {len(dataset.test.x)} evaluation windows of "
             f"{dataset.lookback_steps} steps to fit in the {left / 1e9:.1f} GB this machine has left. "
-            f"Found an estimate of {need / 1e9:.1f} GB (the pool output kept for C1/C8 and its decomposition "
-            f"grow with the windows). Study a shorter stretch of data or a coarser resolution."
+            f"Found an estimate of {need / 1e9:.1f} GB (one gradient batch, the rows kept per window and the CNN "
+            f"features of up to {MAX_FEATURE_WINDOWS} windows). Study a shorter stretch of data or a coarser "
+            "resolution."
         )
 
 

@@ -199,3 +199,44 @@ def test_windows_that_would_not_fit_are_refused_before_they_are_cut(monkeypatch)
         windows_module, "memory_left", lambda: None
     )  # where the system does not say: no check
     assert len(windows_module.make_dataset(frame, 1, DataConfig(days=30)).test.x) > 0
+
+
+@pytest.mark.parametrize("n", [1, 599, 1024, 1025, 2771, 5000])
+def test_feature_windows_are_evenly_spaced_and_capped(n):
+    from interp.study import MAX_FEATURE_WINDOWS, feature_window_indices
+
+    windows = feature_window_indices(n)
+    assert 0 < len(windows) <= MAX_FEATURE_WINDOWS and windows[0] == 0 and windows[-1] < n
+    assert len(set(np.diff(windows).tolist())) <= 1  # one stride
+    if n <= MAX_FEATURE_WINDOWS:
+        np.testing.assert_array_equal(windows, np.arange(n))
+    else:
+        assert len(feature_window_indices(n)) > MAX_FEATURE_WINDOWS // 2  # the smallest stride that fits
+
+
+def test_the_cnn_feature_items_use_one_window_subset_beyond_the_cap(monkeypatch):
+    """With more windows than the cap, C1, C2, C7, C8 and the C1 drift decompose the same evenly spaced subset,
+    and pair it with the subset's regimes, hours and hidden states."""
+    from interp import catalog
+    from interp import study as study_module
+    from interp.analyses import representations, similarity
+    from interp.plots.style import draw_styled, png_bytes
+    from interp.suite import Sources, load_study
+
+    monkeypatch.setattr(study_module, "MAX_FEATURE_WINDOWS", 100)
+    study = load_study(Sources(), 1)
+    n = len(study.dataset.test.x)
+    windows = study.feature_windows
+    assert len(windows) == 100 and n > 500 and windows[1] == -(-n // 100)
+    assert study.pooled.shape[0] == 100
+    assert representations.cnn_embedding_pca(study).scores.shape[0] == 100
+    assert representations.feature_regimes(study).shape == (100,)
+    np.testing.assert_array_equal(representations.feature_hours(study), study.dataset.test_hours[windows])
+    assert representations.feature_window_state_svd(study).u.shape[0] == 100
+    cca = representations.cnn_lstm_cca(study)
+    assert cca.min_shift_hours >= representations.CCA_NULL_MIN_SHIFT_HOURS - windows[1]
+    assert similarity.cnn_feature_cka(study, study) == pytest.approx(1.0)
+    for item_id in ("C1", "C2", "C7", "C8"):
+        item = catalog.item(item_id)
+        item.metrics(study)
+        assert png_bytes(draw_styled(item.draw, study))

@@ -458,10 +458,30 @@ def _cnn_features(study: Study) -> np.ndarray:
     return pooled.reshape(len(pooled), -1)
 
 
+def feature_regimes(study: Study) -> np.ndarray:
+    """The CO2 regime (at t+H) of each of the study's :attr:`~interp.study.Study.feature_windows`."""
+    return np.asarray(study.dataset.test_regimes)[study.feature_windows]
+
+
+def feature_hours(study: Study) -> np.ndarray:
+    """The hour of day (last input step) of each of the study's :attr:`~interp.study.Study.feature_windows`."""
+    return np.asarray(study.dataset.test_hours)[study.feature_windows]
+
+
 @cached
 def cnn_svd(study: Study) -> CentredSVD:
-    """The pool output flattened to ``(N, 64 · L/2)``, centred and decomposed once (C1, C2, C7, C8)."""
+    """The pool output of the feature windows flattened to ``(W, 64 · L/2)``, centred and decomposed once (C1,
+    C2, C7, C8); W is every evaluation window up to :data:`~interp.study.MAX_FEATURE_WINDOWS`."""
     return centred_svd(_cnn_features(study))
+
+
+@cached
+def feature_window_state_svd(study: Study) -> CentredSVD:
+    """``capture.h_n`` of the feature windows, centred and decomposed (C8 pairs it with :func:`cnn_svd`)."""
+    windows = study.feature_windows
+    if len(windows) == len(study.capture.h_n):
+        return hidden_state_svd(study)
+    return centred_svd(study.capture.h_n[windows])
 
 
 @cached
@@ -491,7 +511,7 @@ def comparison_hidden_state_pca(study: Study) -> PCAResult | None:
 @cached
 def cnn_regime_probe(study: Study) -> ProbeResult:
     """C1: does the CNN alone separate the regimes? Probe on the CNN's 20 leading principal components."""
-    return regime_probe(cnn_embedding_pca(study).scores, study.dataset.test_regimes)
+    return regime_probe(cnn_embedding_pca(study).scores, feature_regimes(study))
 
 
 @cached
@@ -527,10 +547,13 @@ def cnn_lstm_cca(study: Study) -> CCAComparison:
     The null draws :data:`CCA_NULL_DRAWS` shifts of at least :data:`CCA_NULL_MIN_SHIFT_HOURS`, seeded by
     ``study.config.seed``.
     """
-    a, b = cnn_svd(study), hidden_state_svd(study)
-    min_shift = min(round(CCA_NULL_MIN_SHIFT_HOURS * study.dataset.steps_per_hour), len(a.u) // 2)
+    a, b = cnn_svd(study), feature_window_state_svd(study)
+    windows = study.feature_windows
+    stride = int(windows[1] - windows[0]) if len(windows) > 1 else 1  # feature windows are evenly spaced
+    steps_per_hour = study.dataset.steps_per_hour / stride
+    min_shift = min(round(CCA_NULL_MIN_SHIFT_HOURS * steps_per_hour), len(a.u) // 2)
     shifts = null_shifts(len(a.u), min_shift, seed=study.config.seed)
-    return CCAComparison(cca_of(a, b), shifted_null(a, b, shifts), min_shift / study.dataset.steps_per_hour)
+    return CCAComparison(cca_of(a, b), shifted_null(a, b, shifts), min_shift / steps_per_hour)
 
 
 @cached

@@ -62,7 +62,7 @@ def _c1_metrics(study: Study) -> Mapping[str, Any]:
     result = analyses.cnn_embedding_pca(study)
     return {
         "explained_variance_ratio_top5": result.explained_variance_ratio[:5],
-        "regime_centroids_pc12": _centroids(result.scores, study.dataset.test_regimes),
+        "regime_centroids_pc12": _centroids(result.scores, analyses.feature_regimes(study)),
         "regime_probe_on_top20_pcs": _probe_metrics(analyses.cnn_regime_probe(study)),
     }
 
@@ -122,7 +122,9 @@ ITEMS: tuple[Item, ...] = (
         "cnn_embedding_by_regime",
         FOLDER,
         "CNN feature-map PCA by CO2 regime",
-        draw=lambda s: plots.cnn_embedding_by_regime(analyses.cnn_embedding_pca(s), s.dataset.test_regimes),
+        draw=lambda s: plots.cnn_embedding_by_regime(
+            analyses.cnn_embedding_pca(s), analyses.feature_regimes(s)
+        ),
         metrics=_c1_metrics,
         invariants=(
             Invariant(
@@ -148,10 +150,10 @@ ITEMS: tuple[Item, ...] = (
         "cnn_embedding_by_hour",
         FOLDER,
         "CNN feature-map PCA by hour of day",
-        draw=lambda s: plots.cnn_embedding_by_hour(analyses.cnn_embedding_pca(s), s.dataset.test_hours),
+        draw=lambda s: plots.cnn_embedding_by_hour(analyses.cnn_embedding_pca(s), analyses.feature_hours(s)),
         metrics=lambda s: {
             "pc12_vs_hour_sin_cos_correlation": analyses.hour_correlations(
-                analyses.cnn_embedding_pca(s).scores, s.dataset.test_hours
+                analyses.cnn_embedding_pca(s).scores, analyses.feature_hours(s)
             )
         },
     ),
@@ -239,7 +241,7 @@ ITEMS: tuple[Item, ...] = (
         "cca",
         FOLDER,
         "Canonical correlations between CNN feature maps and LSTM states",
-        draw=lambda s: plots.cca(analyses.cnn_lstm_cca(s), s.dataset.test_regimes),
+        draw=lambda s: plots.cca(analyses.cnn_lstm_cca(s), analyses.feature_regimes(s)),
         metrics=_c8_metrics,
     ),
 )
@@ -250,7 +252,9 @@ TSNE_ITEMS: tuple[Item, ...] = (
         "cnn_embedding_tsne",
         FOLDER,
         "CNN feature-map t-SNE by CO2 regime and hour (opt-in --tsne, not image-compared)",
-        draw=lambda s: plots.cnn_tsne(analyses.cnn_tsne(s), s.dataset.test_regimes, s.dataset.test_hours),
+        draw=lambda s: plots.cnn_tsne(
+            analyses.cnn_tsne(s), analyses.feature_regimes(s), analyses.feature_hours(s)
+        ),
         metrics=lambda s: {"kl_divergence": analyses.cnn_tsne(s).kl_divergence},
     ),
 )
