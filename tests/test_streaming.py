@@ -240,3 +240,16 @@ def test_the_cnn_feature_items_use_one_window_subset_beyond_the_cap(monkeypatch)
         item = catalog.item(item_id)
         item.metrics(study)
         assert png_bytes(draw_styled(item.draw, study))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_window_inputs_are_the_windows_whatever_the_rows_memory_order(order):
+    from interp.data.windows import window_inputs
+
+    rows = torch.from_numpy(np.asarray(np.arange(60.0, dtype=np.float32).reshape(20, 3), order=order))
+    gathered = lambda starts: rows[torch.as_tensor(starts[:, None] + np.arange(4)[None, :])]  # noqa: E731
+    consecutive, gappy = np.arange(5, 12), np.array([0, 1, 2, 7, 8])
+    view = window_inputs(rows, consecutive, 4)
+    assert view.untyped_storage().data_ptr() == rows.untyped_storage().data_ptr()  # a view, no copy
+    assert torch.equal(view, gathered(consecutive))
+    assert torch.equal(window_inputs(rows, gappy, 4), gathered(gappy))

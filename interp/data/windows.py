@@ -48,7 +48,8 @@ class Split:
     Attributes
     ----------
     x : torch.Tensor
-        ``(N, lookback_steps, F)`` float32, model units.
+        ``(N, lookback_steps, F)`` float32, model units; a strided view of the rows where the part has no gaps
+        (copy before writing into it).
     y : torch.Tensor
         ``(N, horizon_steps)`` float32, the target in model units.
     t_last_input : np.ndarray
@@ -225,11 +226,26 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def window_inputs(rows: torch.Tensor, starts: np.ndarray, lookback: int) -> torch.Tensor:
+    """``(N, lookback, F)`` inputs of the windows starting at ``starts`` (ascending) in the ``(T, F)`` rows.
+
+    Consecutive starts (a part without gaps, the usual case) give a read-only strided view of ``rows``: window
+    n + 1 is window n moved by one row, so the windows take no memory of their own. Starts with gaps give a copy.
+    Either way the values are the same; write into neither (copy first).
+    """
+    n, features = len(starts), rows.shape[1]
+    if n == 0 or not np.all(np.diff(starts) == 1):
+        return rows[torch.as_tensor(starts[:, None] + np.arange(lookback)[None, :])]
+    step, feature = rows.stride()  # the rows may be in either memory order (pandas gives column-major)
+    offset = rows.storage_offset() + int(starts[0]) * step
+    return rows.as_strided((n, lookback, features), (step, step, feature), offset)
+
+
 def check_windows_fit(n_windows: int, span: int, n_features: int, resolution, source: str) -> None:
     """Refuse, before cutting them, windows that would not fit in the memory this machine has left.
 
-    Each window's inputs and targets are gathered as float32 copies of ``span`` rows, so the windows take about
-    ``n_windows · span · n_features · 4`` bytes.
+    Windows are cut as views of the rows where their part has no gaps (:func:`window_inputs`), but a part with
+    gaps gets a float32 copy of its windows, so at most ``n_windows · span · n_features · 4`` bytes.
 
     Raises
     ------
@@ -348,13 +364,13 @@ def make_dataset(
     times = frame.index.to_numpy()
     check_windows_fit(sum(len(p) for p in parts), span, len(features), resolution, source)
 
+    rows_tensor = torch.from_numpy(scaled)
+
     def split(part: np.ndarray) -> Split:
-        # inputs and targets are gathered apart: no (N, lookback + horizon, F) copy of the windows is ever made
         steps = np.arange(span)
-        x_rows = part[:, None] + steps[None, :lookback]
         y_rows = part[:, None] + steps[None, lookback:]
         return Split(
-            x=torch.from_numpy(scaled[x_rows]),
+            x=window_inputs(rows_tensor, part, lookback),
             y=torch.from_numpy(scaled[y_rows, t_index]),
             t_last_input=times[part + lookback - 1],
             t_target=times[part + span - 1],
