@@ -327,7 +327,7 @@ def run_bench(
         floor, analysis = result["floor_s"], result["analysis_s"]
         print(f"== h{horizon}: {len(study.dataset.test.x)} evaluation windows; load {load_s:.2f} s")
         print(f"floor (2 fwd+bwd + 4 fwd)        {floor:8.3f} s")
-        print(f"study passes (capture + guided)  {result['passes_s']:8.3f} s")
+        print(f"study passes (capture, guided, pooled) {result['passes_s']:8.3f} s")
         for section, seconds in sorted(result["sections_s"].items()):
             print(f"  analyses {section:<24}{seconds:8.3f} s")
         verdict = "ok" if analysis <= BUDGET_ANALYSIS_FLOORS * floor else "OVER BUDGET"
