@@ -36,6 +36,7 @@ from interp.summaries import (
     RoutingCounts,
     Rows,
     SelectionCounts,
+    add_counts,
     routing_counts,
     selection_counts,
     to_numpy,
@@ -148,10 +149,8 @@ def capture(model: nn.Module, x: torch.Tensor, target_step: int = -1, keep: int 
             product = product + (g_act2 * act2).abs().double().sum(dim=(0, 2))
             batch_min = caps["pooled"].detach().amin(dim=(0, 2))
             pooled_min = batch_min if pooled_min is None else torch.minimum(pooled_min, batch_min)
-            batch_routing = routing_counts(indices, g_act2, g_conv2)
-            routing = batch_routing if routing is None else routing + batch_routing
-            batch_selection = selection_counts(indices, act2)
-            selection = batch_selection if selection is None else selection + batch_selection
+            routing = add_counts(routing, routing_counts(indices, g_act2, g_conv2))
+            selection = add_counts(selection, selection_counts(indices, act2))
             pred_rows.write(start, pred)
             state_rows.write(start, caps["h_n"])
             start += len(chunk)

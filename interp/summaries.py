@@ -13,9 +13,12 @@ NaN or ±inf value (a broken model) gets NaN or ±inf statistics, never an excep
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TypeVar
 
 import numpy as np
 import torch
+
+C = TypeVar("C", "RoutingCounts", "SelectionCounts")
 
 
 def to_numpy(t: torch.Tensor) -> np.ndarray:
@@ -222,15 +225,20 @@ class GradientAccumulator:
         return GradientSummary(to_numpy(self.abs_sum) / self.count, self.norm.array)
 
 
-class _Counts:
-    """Frozen dataclasses of counts that add field by field (int + int, array + array)."""
+def field_values(counts: RoutingCounts | SelectionCounts) -> dict[str, object]:
+    """``{field: value}`` of a counts dataclass (to build a result type that extends it)."""
+    return {f.name: getattr(counts, f.name) for f in fields(counts)}
 
-    def __add__(self, other):
-        return type(self)(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+def add_counts(a: C | None, b: C) -> C:
+    """Counts of two batches added field by field (int + int, array + array); ``a`` None: ``b``."""
+    if a is None:
+        return b
+    return type(b)(**{name: value + getattr(b, name) for name, value in field_values(a).items()})
 
 
 @dataclass(frozen=True)
-class RoutingCounts(_Counts):
+class RoutingCounts:
     """B5: how a max-pool routes the gradient, counted over windows and channels.
 
     Attributes
@@ -270,7 +278,7 @@ def routing_counts(
 
 
 @dataclass(frozen=True)
-class SelectionCounts(_Counts):
+class SelectionCounts:
     """E2: the positions a ``MaxPool1d(2)`` selected over N windows, C channels, P pool windows, L steps.
 
     A selection is a tie when the selected value equals its partner's (``index ^ 1``).

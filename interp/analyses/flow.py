@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from interp.study import Study, cached
-from interp.summaries import SelectionCounts, selection_counts
+from interp.summaries import SelectionCounts, field_values, selection_counts
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def filter_output_correlation(study: Study) -> FilterOutputCorrelation:
 
 
 @dataclass(frozen=True)
-class MaxPoolSelection:
+class MaxPoolSelection(SelectionCounts):
     """E2: which input steps the max-pool selects, over all filters and windows, with ties counted apart.
 
     ``pool_indices`` has shape ``(N, C, P)`` with P pool windows over L input steps; window p of a
@@ -102,34 +102,22 @@ class MaxPoolSelection:
     picks by its tie-break rule (the first step in PyTorch), so a tie says nothing about which step matters;
     ties are counted apart and left out of the position histogram and of :attr:`second_share`.
 
+    Its fields are those of the pass's :class:`~interp.summaries.SelectionCounts` (``counts`` index 0 is the
+    oldest step of the lookback, L - 1 the latest; the pool's choice among ``not_finite_inputs`` is arbitrary)
+    and these:
+
     Attributes
     ----------
-    counts : (L,) int64
-        Times each input step was selected, ties included (0 = oldest step of the lookback, L - 1 = latest).
-    decided_counts : (L,) int64
-        Times each input step was selected over a strictly smaller partner (ties left out).
-    ties : (L // 2,) int64
-        Tied selections per pair of steps (2k, 2k + 1).
-    n_windows, n_channels, n_positions, lookback : int
-        N, C, P and L.
+    n_channels, n_positions, lookback : int
+        C, P and L.
     step_hours : float
         Spacing of the input steps in hours.
-    outside_window : int
-        Selections whose index is not in the pool window they were output for (``index // 2 != p``).
-    not_finite_inputs : int
-        Pool-input values that are NaN or ±inf (a broken model): the pool's choice among them is arbitrary.
     """
 
-    counts: np.ndarray
-    decided_counts: np.ndarray
-    ties: np.ndarray
-    n_windows: int
     n_channels: int
     n_positions: int
     lookback: int
     step_hours: float
-    outside_window: int
-    not_finite_inputs: int
 
     @property
     def expected_total(self) -> int:
@@ -191,16 +179,11 @@ def selection_of(
     """:class:`MaxPoolSelection` from a pass's counts over ``n_channels`` channels and ``n_positions`` pool
     windows."""
     return MaxPoolSelection(
-        counts=counts.counts,
-        decided_counts=counts.decided_counts,
-        ties=counts.ties,
-        n_windows=counts.n_windows,
+        **field_values(counts),
         n_channels=int(n_channels),
         n_positions=int(n_positions),
         lookback=len(counts.counts),
         step_hours=float(step_hours),
-        outside_window=counts.outside_window,
-        not_finite_inputs=counts.not_finite_inputs,
     )
 
 

@@ -29,7 +29,13 @@ import torch
 
 from interp.config import DECOY_FEATURE, REGIME_NAMES
 from interp.study import Study, cached
-from interp.summaries import AttributionSummary, RoutingCounts, routing_counts, summarise_attribution_values
+from interp.summaries import (
+    AttributionSummary,
+    RoutingCounts,
+    field_values,
+    routing_counts,
+    summarise_attribution_values,
+)
 
 FLOW_POINTS = ("input", "act1", "act2")
 """B6: gradient points from the input to the pool input (``act2``). The pool output (the LSTM input) is left
@@ -246,30 +252,18 @@ def layer_gradients(study: Study) -> LayerGradients:
 
 
 @dataclass(frozen=True)
-class MaxPoolRouting:
-    """B5: where the max-pool routes the gradient (counts over all windows and channels).
+class MaxPoolRouting(RoutingCounts):
+    """B5: where the max-pool routes the gradient, over all windows and channels.
+
+    Its fields are those of the pass's :class:`~interp.summaries.RoutingCounts` (``nonzero_conv2`` is fewer than
+    ``selected``: ReLU zeros block the rest) and this one:
 
     Attributes
     ----------
-    positions : int
-        Positions at the pool input, ``N · C · L``.
-    pooled_values : int
-        Values at the pool output, ``N · C · L'``.
-    selected : int
-        Distinct pool-input positions selected by the pool (``== pooled_values`` when windows do not overlap).
-    mismatched : int
-        Pool-input positions where "gradient ≠ 0" and "selected" disagree (0 for a max-pool).
-    nonzero_conv2 : int
-        Non-zero gradients at the conv2 output (fewer than ``selected``: ReLU zeros block the rest).
     zero_gradient_windows : (k,) int64
         Windows whose input gradient is exactly zero everywhere.
     """
 
-    positions: int
-    pooled_values: int
-    selected: int
-    mismatched: int
-    nonzero_conv2: int
     zero_gradient_windows: np.ndarray
 
     @property
@@ -292,14 +286,7 @@ def maxpool_routing_counts(
 
 def routing_of(counts: RoutingCounts, input_norms: np.ndarray) -> MaxPoolRouting:
     """:class:`MaxPoolRouting` from a pass's counts and the ``(N,)`` norms of the input gradient."""
-    return MaxPoolRouting(
-        positions=counts.positions,
-        pooled_values=counts.pooled_values,
-        selected=counts.selected,
-        mismatched=counts.mismatched,
-        nonzero_conv2=counts.nonzero_conv2,
-        zero_gradient_windows=np.flatnonzero(input_norms == 0),
-    )
+    return MaxPoolRouting(**field_values(counts), zero_gradient_windows=np.flatnonzero(input_norms == 0))
 
 
 @cached
