@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import torch
 from interp import catalog
 from interp.gate.outcome import run_invariant
 from interp.plots.style import draw_styled, png_bytes
+from interp.runtime import peak_rss
 from interp.study import Study
 from interp.suite import Sources, load_study
 
@@ -198,18 +198,7 @@ def scaling_table() -> list[dict[str, object]]:
 
 
 def _peak_rss_gb() -> float:
-    """This process's peak resident memory in GB.
-
-    Linux's ``VmHWM`` where there is one: ``ru_maxrss`` survives ``fork`` and ``exec``, so a fresh subprocess
-    would report at least its parent's peak.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024**2
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    return peak_rss() / 1024**3
 
 
 def print_scaling(rows: list[dict[str, object]]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+from pathlib import Path
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -40,10 +41,22 @@ def machine_memory() -> int | None:
         return None
 
 
+def peak_rss() -> int:
+    """This process's peak resident memory so far, in bytes.
+
+    Linux's ``VmHWM`` where there is one: ``ru_maxrss`` survives ``fork`` and ``exec``, so a fresh subprocess
+    would report at least its parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
+
 def memory_left() -> int | None:
     """Bytes a request may still take: physical memory less this process's peak resident memory so far."""
     total = machine_memory()
-    if total is None:
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    return total - peak
+    return None if total is None else total - peak_rss()
