@@ -1,4 +1,5 @@
-"""Shared fixtures of the unit tests: a small embedded dataset and a quickly trained tiny checkpoint.
+"""Shared fixtures of the unit tests: a small embedded dataset, a quickly trained tiny checkpoint and an untrained
+CNN-LSTM with non-trivial BatchNorm statistics.
 
 With ``CI=true`` Hypothesis runs derandomized (profile ``interp-ci``): a CI failure is the same on every run.
 """
@@ -65,3 +66,26 @@ def reference_study():
         return cache[hours]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def bn_varied_model():
+    """``bn_varied_model(horizon_steps, bn_bias=(-0.3, 0.3))``: a seeded (0) untrained CNNLSTMForecaster of 10
+    features in eval mode whose BatchNorm statistics and affine terms are drawn away from the identity (a lower
+    ``bn_bias`` puts more channels at the ReLU's zero)."""
+    import torch
+
+    from interp.models import CNNLSTMForecaster
+
+    def make(horizon_steps: int, bn_bias: tuple[float, float] = (-0.3, 0.3)) -> CNNLSTMForecaster:
+        torch.manual_seed(0)
+        net = CNNLSTMForecaster(10, horizon_steps)
+        with torch.no_grad():
+            for bn in (net.bn1, net.bn2):
+                bn.running_mean.uniform_(-0.5, 0.5)
+                bn.running_var.uniform_(0.5, 2.0)
+                bn.weight.uniform_(0.5, 1.5)
+                bn.bias.uniform_(*bn_bias)
+        return net.eval()
+
+    return make

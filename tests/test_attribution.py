@@ -16,23 +16,14 @@ from captum.attr import GuidedBackprop, LayerGradientXActivation, Saliency
 
 from interp import attribution
 from interp.hooks import ModelState
-from interp.models import CNNLSTMForecaster
 
 RTOL = 1e-5
 HORIZON = 3
 
 
 @pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    net = CNNLSTMForecaster(10, HORIZON)
-    with torch.no_grad():
-        for bn in (net.bn1, net.bn2):
-            bn.running_mean.uniform_(-0.5, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-            bn.weight.uniform_(0.5, 1.5)
-            bn.bias.uniform_(-0.3, 0.3)
-    return net.eval()
+def model(bn_varied_model):
+    return bn_varied_model(HORIZON)
 
 
 @pytest.fixture(scope="module")

@@ -22,16 +22,8 @@ LOOKBACK = 24
 
 
 @pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    net = CNNLSTMForecaster(10, HORIZON)
-    with torch.no_grad():
-        for bn in (net.bn1, net.bn2):  # non-trivial BN statistics, and some channels mostly at zero
-            bn.running_mean.uniform_(-0.5, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-            bn.weight.uniform_(0.5, 1.5)
-            bn.bias.uniform_(-0.6, 0.3)
-    return net.eval()
+def model(bn_varied_model):
+    return bn_varied_model(HORIZON, bn_bias=(-0.6, 0.3))  # some channels mostly at zero
 
 
 def windows(n: int, lookback: int = LOOKBACK, seed: int = 1) -> torch.Tensor:
